@@ -107,12 +107,25 @@ impl<'a> Uri<'a> {
     pub fn user_unescaped(&self) -> Option<Cow<'a, str>> {
         self.as_sip().and_then(SipUri::user_unescaped)
     }
+
+    /// Everything before the `@`, still escaped (SIP URIs only); see [`SipUri::userinfo`].
+    pub fn userinfo(&self) -> Option<&'a str> {
+        self.as_sip().and_then(SipUri::userinfo)
+    }
 }
 
 impl<'a> SipUri<'a> {
     /// The user part percent-decoded; see [`percent_decode`].
     pub fn user_unescaped(&self) -> Option<Cow<'a, str>> {
         self.user.map(percent_decode)
+    }
+
+    /// Everything before the `@`, still escaped: the user, and `:password` if
+    /// there is one. Phones that write `MAC:` unescaped (`sip:MAC:000B82F55284@lan`)
+    /// put their MAC across user and password; this gives it back whole.
+    pub fn userinfo(&self) -> Option<&'a str> {
+        let after_scheme = self.raw.split_once(':').map(|(_, rest)| rest)?;
+        self.user.and_then(|_| after_scheme.split_once('@')).map(|(userinfo, _)| userinfo)
     }
 
     /// `[user[:password]@]host[:port][;params][?headers]`, after the scheme.
@@ -187,6 +200,8 @@ mod tests {
         assert_eq!(uri.user_unescaped().as_deref(), Some("MAC:000B82F55284"));
         assert_eq!(uri.host, Host::Ipv4(Ipv4Addr::new(224, 0, 1, 75)));
         assert_eq!((uri.port, uri.password, uri.headers), (None, None, None));
+        assert_eq!(uri.userinfo(), Some("MAC%3A000B82F55284"));
+        assert_eq!(sip("sip:224.0.1.75").userinfo(), None);
         assert!(uri.params.is_empty());
     }
 
@@ -198,6 +213,8 @@ mod tests {
         assert_eq!(uri.params.value("transport").as_deref(), Some("tcp"));
         assert!(uri.params.contains("lr"));
         assert_eq!(uri.headers, Some("Subject=hi"));
+        assert_eq!(uri.userinfo(), Some("alice:secret"));
+        assert_eq!(Uri::parse("sip:MAC:000B82F55284@lan").unwrap().userinfo(), Some("MAC:000B82F55284"));
         let contact = sip("sip:172.16.18.90:53465;transport=udp;handler=dum");
         assert_eq!((contact.user, contact.port), (None, Some(53465)));
     }
