@@ -6,7 +6,7 @@ use crate::mac::Mac;
 
 /// A phone as its ua-profile SUBSCRIBE describes it. Owned, so it outlives the
 /// datagram. Every string came from the phone and has been through
-/// [`sanitize`](super::sanitize): at most 128 bytes, no control or invisible
+/// [`sanitize`](super::sanitize()): at most 128 bytes, no control or invisible
 /// characters. A string is empty when the phone did not say.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceInfo {

@@ -3,7 +3,7 @@
 //!
 //! [`decode_datagram`] (or [`decode_subscribe`] on an already parsed
 //! [`Message`](crate::sip::Message)) yields a [`DeviceInfo`] whose strings are
-//! [sanitised](sanitize) and safe to log and echo, or a [`DecodeError`] that
+//! [sanitised](sanitize()) and safe to log and echo, or a [`DecodeError`] that
 //! says why the datagram is not a usable ua-profile SUBSCRIBE.
 
 mod decode;

@@ -1,4 +1,4 @@
-//! The bounds [`parse`](super::parse) enforces, so that a hostile datagram costs
+//! The bounds [`parse`](super::parse()) enforces, so that a hostile datagram costs
 //! little time and memory. Exceeding one is a [`ParseError`](super::ParseError).
 
 /// The longest datagram accepted: the largest UDP payload.

@@ -38,7 +38,7 @@ pub enum StartLine<'a> {
 }
 
 /// One SIP message, borrowing the datagram it was parsed from (see
-/// [`parse`](super::parse)). Header lookups are by [`HeaderName`], so compact
+/// [`parse`](super::parse())). Header lookups are by [`HeaderName`], so compact
 /// and full names and any letter case find the same fields.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message<'a> {
@@ -229,7 +229,7 @@ impl Iterator for ItemRanges<'_> {
             let end = start + len;
             self.next_start = (end < self.text.len()).then_some(end + 1);
             let item = rest.get(..len)?;
-            let leading = item.len() - item.trim_start_matches(is_wsp).len();
+            let leading = item.len().saturating_sub(item.trim_start_matches(is_wsp).len());
             let trimmed = trim_wsp(item);
             if self.split && trimmed.is_empty() {
                 continue;

@@ -1,6 +1,6 @@
 //! The SIP wire format (RFC 3261), pure and knowing nothing of Plug and Play.
 //!
-//! - [`parse`] turns one UDP datagram into a borrowed [`Message`]; it never
+//! - [`parse()`] turns one UDP datagram into a borrowed [`Message`]; it never
 //!   panics, never recurses and stops at the bounds in [`limits`].
 //! - [`Message`] gives typed access to the headers a PnP server needs:
 //!   [`Via`], [`NameAddr`] (From/To/Contact), [`CSeq`], [`EventHeader`], with

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use super::error::ParseError;
-use super::lex::{is_token, is_wsp, quoted_string, trim_wsp, unquote};
+use super::lex::{find_top_level, is_token, is_wsp, quoted_string, trim_wsp, unquote};
 use super::params::Params;
 use super::uri::Uri;
 
@@ -32,16 +32,16 @@ impl<'a> NameAddr<'a> {
             let (rest, quoted) = quoted_string(raw).map_err(|_| ParseError::BadNameAddr)?;
             (Some(quoted), rest.trim_start_matches(is_wsp))
         } else {
-            match raw.find('<') {
-                Some(open) => {
-                    let (before, from_open) = (raw.get(..open), raw.get(open..));
-                    let display = trim_wsp(before.unwrap_or(""));
+            let open = find_top_level(raw, b'<');
+            match (raw.get(..open), raw.get(open..)) {
+                (Some(before), Some(from_open)) if !from_open.is_empty() => {
+                    let display = trim_wsp(before);
                     if !display.split(is_wsp).filter(|word| !word.is_empty()).all(is_token) {
                         return Err(ParseError::BadNameAddr);
                     }
-                    ((!display.is_empty()).then_some(display), from_open.unwrap_or(""))
+                    ((!display.is_empty()).then_some(display), from_open)
                 }
-                None => return NameAddr::parse_addr_spec(raw),
+                _ => return NameAddr::parse_addr_spec(raw),
             }
         };
         let inside_and_after = bracketed_part.strip_prefix('<').ok_or(ParseError::BadNameAddr)?;
@@ -118,6 +118,11 @@ mod tests {
 
     #[test]
     fn in_the_addr_spec_form_parameters_belong_to_the_header() {
+        let quoted_bracket = NameAddr::parse(r#"sip:a@b;note="<not a bracket>""#).unwrap();
+        assert_eq!(
+            (quoted_bracket.uri_raw(), quoted_bracket.params.value("note").as_deref()),
+            ("sip:a@b", Some("<not a bracket>"))
+        );
         let contact = NameAddr::parse("sip:+19725552222@gw1.example.net;unknownparam").unwrap();
         assert!(!contact.bracketed && contact.params.contains("unknownparam"));
         assert!(contact.uri.as_sip().is_some_and(|uri| uri.params.is_empty()));

@@ -149,7 +149,7 @@ impl<'b> MessageWriter<'b> {
         self.push_number(b"Content-Length: ", body.len());
         self.push(&[b"\r\n\r\n", body]);
         self.finished = true;
-        self.out.len() - self.message_start
+        self.out.len().saturating_sub(self.message_start)
     }
 
     fn checked_header(&mut self, name: HeaderName<'_>, value: &str, strictness: Strictness) -> Result<(), WriteError> {
