@@ -37,6 +37,9 @@ mod url;
 mod validate;
 mod xml;
 
+#[cfg(test)]
+mod tests;
+
 pub use account::{Account, MOST_ACCOUNTS};
 pub use codecs::Codec;
 pub use dtmf::DtmfModes;
