@@ -1,0 +1,127 @@
+//! What a file says: the profile turned into an ordered list of settings and values.
+
+use std::collections::BTreeMap;
+
+use super::address::Address;
+use super::error::ProvisionError;
+use super::format::{Format, Value};
+use super::keys::{keys_to_write, KeyKind};
+use super::models::ResolvedModel;
+use super::profile::Profile;
+use super::settings_table::{key_settings, Setting, ACCOUNT_SETTINGS, GLOBAL_SETTINGS};
+use super::target::Target;
+
+/// Settings with their values, in the order they are written; each setting once.
+#[derive(Debug, Default)]
+pub(crate) struct Plan {
+    items: Vec<(Address, Value)>,
+    positions: BTreeMap<Address, usize>,
+}
+
+impl Plan {
+    /// Sets `address` to `value`, keeping its first position; whether it replaced a value.
+    fn put(&mut self, address: Address, value: Value) -> bool {
+        if let Some(&position) = self.positions.get(&address) {
+            self.items[position].1 = value;
+            return true;
+        }
+        self.positions.insert(address.clone(), self.items.len());
+        self.items.push((address, value));
+        false
+    }
+
+    /// Puts every setting of `settings` at `index` that `read` has a value for.
+    fn put_all(
+        &mut self,
+        settings: impl IntoIterator<Item = &'static Setting>,
+        index: u8,
+        read: impl Fn(&Setting) -> Option<Value>,
+    ) {
+        for setting in settings {
+            if let Some(value) = read(setting) {
+                self.put(Address::Known(setting, index), value);
+            }
+        }
+    }
+
+    /// The settings in file order.
+    pub fn items(&self) -> &[(Address, Value)] {
+        &self.items
+    }
+}
+
+/// Everything `profile` says for `target`, in file order: globals, accounts by index, VPKs,
+/// MPKs, then raw settings (which replace derived values of the same setting in place).
+/// Adds to `warnings` what the file says differently from what was asked. Refuses more
+/// accounts or keys than the model (or a v1 file) takes.
+pub(crate) fn plan(
+    profile: &Profile,
+    target: &Target,
+    model: &ResolvedModel,
+    warnings: &mut Vec<String>,
+) -> Result<Plan, ProvisionError> {
+    check_accounts(profile, model, target.format())?;
+    let mut plan = Plan::default();
+
+    let globals = profile
+        .globals()
+        .with_config_server_fallback(target.provisioning_url());
+    plan.put_all(GLOBAL_SETTINGS, 0, |setting| setting.read_global(&globals));
+    warnings.extend(globals.warnings());
+
+    for (index, account) in profile.accounts() {
+        plan.put_all(ACCOUNT_SETTINGS, index, |setting| {
+            setting.read_account(account)
+        });
+        warnings.extend(account.warnings(index));
+    }
+
+    for kind in [KeyKind::Vpk, KeyKind::Mpk] {
+        for (index, key) in
+            keys_to_write(kind, profile.keys(kind), &model.name, &model.capabilities)?
+        {
+            plan.put_all(key_settings(kind), index, |setting| setting.read_key(&key));
+        }
+    }
+
+    for (address, value) in profile.raw_settings() {
+        if plan.put(address.clone(), Value::text(value)) {
+            warnings.push(format!(
+                "raw setting {} replaces the value gspnp derived from the profile",
+                address.describe()
+            ));
+        }
+        if !matches!(address, Address::Known(..)) {
+            warnings.push(format!(
+                "raw setting {} is not in gspnp's table; written unchecked",
+                address.describe()
+            ));
+        }
+    }
+    Ok(plan)
+}
+
+/// Refuses accounts beyond the model's, or beyond what a v1 file can address.
+fn check_accounts(
+    profile: &Profile,
+    model: &ResolvedModel,
+    format: Format,
+) -> Result<(), ProvisionError> {
+    let Some(highest) = profile.accounts().map(|(index, _)| index).max() else {
+        return Ok(());
+    };
+    let capabilities = &model.capabilities;
+    if highest > capabilities.accounts {
+        return Err(ProvisionError::limit(format!(
+            "{} has {} accounts; the profile uses {highest}",
+            model.name, capabilities.accounts
+        )));
+    }
+    if format == Format::V1 && highest > capabilities.v1_accounts {
+        return Err(ProvisionError::limit(format!(
+            "version 1 files for {} reach accounts 1-{}; the profile uses {highest}: render version 2",
+            model.name, capabilities.v1_accounts
+        )));
+    }
+    Ok(())
+}
