@@ -20,12 +20,13 @@ fn main() {
          #define GSPNP_VERSION_NUMBER (GSPNP_VERSION_MAJOR * 10000 + GSPNP_VERSION_MINOR * 100 + GSPNP_VERSION_PATCH)\n\
          #define GSPNP_VERSION_STRING \"{major}.{minor}.{patch}\""
     ));
-    let mut builder = cbindgen::Builder::new().with_config(config);
+    // cbindgen follows the `mod` items of src/ffi/mod.rs to the other files itself.
     for file in ffi_sources(&root.join("src/ffi")) {
         println!("cargo:rerun-if-changed={}", file.display());
-        builder = builder.with_src(file);
     }
-    builder
+    cbindgen::Builder::new()
+        .with_config(config)
+        .with_src(root.join("src/ffi/mod.rs"))
         .generate()
         .expect("cbindgen could not read src/ffi")
         .write_to_file(out.join("gspnp.h"));
@@ -38,7 +39,7 @@ fn main() {
     println!("cargo:rustc-cdylib-link-arg=-Wl,-z,nodelete");
 }
 
-/// The FFI sources in a stable order, so the header does not depend on directory order.
+/// The FFI sources, each a reason to generate the header again when it changes.
 fn ffi_sources(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = fs::read_dir(dir)
         .expect("src/ffi exists")

@@ -110,7 +110,15 @@ mod tests {
 
     #[test]
     fn wrong_length_separators_and_digits_are_refused() {
-        for text in ["", "000b82f5528", "000b82f552845", "000b82f5528g", "00:0b:82-f5:52:84", "00:0b:82:f5:52:8", "00::0b:82:f5:52:84"] {
+        for text in [
+            "",
+            "000b82f5528",
+            "000b82f552845",
+            "000b82f5528g",
+            "00:0b:82-f5:52:84",
+            "00:0b:82:f5:52:8",
+            "00::0b:82:f5:52:84",
+        ] {
             assert!(text.parse::<Mac>().is_err(), "{text}");
         }
     }

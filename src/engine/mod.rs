@@ -1,1 +1,314 @@
-//! Placeholder; filled in by its own change.
+//! The PnP state machine, sans-IO: datagrams and the current time go in; datagrams to
+//! send, the next deadline and events for the host come out. No sockets, no threads,
+//! no clock of its own, so every path runs in tests with a fake clock and in the fuzzer.
+//!
+//! The calls, as a runtime uses them:
+//! - [`Engine::handle_datagram`] for each datagram received, [`Engine::handle_timeout`]
+//!   when [`Engine::poll_timeout`] is reached;
+//! - after each, drain [`Engine::poll_transmit`] (send them) and [`Engine::poll_event`]
+//!   (hand them to the host);
+//! - the host's decisions: [`Engine::assign`], [`Engine::set_default`],
+//!   [`Engine::decide`], [`Engine::set_mode`].
+
+mod assignment;
+mod config;
+mod devices;
+mod event;
+mod notify;
+mod policy;
+mod rate_limit;
+mod render;
+mod stats;
+mod subscribe;
+mod timers;
+mod token;
+mod transactions;
+pub mod url;
+mod wire;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::net::SocketAddrV4;
+use std::time::Instant;
+
+pub use assignment::{Assignment, ProfileAssignment, Selector};
+pub use config::{AnswerCode, EngineConfig, NotifyTimers};
+pub use devices::{DeviceRecord, DeviceState, FailReason};
+pub use event::{redact_path, redact_token, ConfigFile, Event, LogLevel, NotifyOutcome, NotifyResult};
+pub use policy::{AccessList, Mode, Rule, Verdict};
+pub use rate_limit::RateLimit;
+pub use stats::Stats;
+pub use token::{tokens_equal, TOKEN_BYTES};
+
+use crate::mac::Mac;
+use assignment::Assignments;
+use devices::DeviceTable;
+use rate_limit::RateLimiter;
+use timers::TimerQueue;
+use token::TokenSource;
+use transactions::SubscribeKey;
+
+/// A datagram the runtime must send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transmit {
+    /// The phone's address (always the source of a datagram it sent us).
+    pub destination: SocketAddrV4,
+    /// Our address the phone reached us on; send from it when the socket allows.
+    pub source: SocketAddrV4,
+    /// The SIP message.
+    pub payload: Vec<u8>,
+}
+
+/// A host request the engine refused; nothing was changed.
+#[derive(Debug)]
+pub enum EngineError {
+    /// A URL, URL template or token is unusable; the message says why.
+    BadUrl(String),
+    /// [`Engine::decide`] with a ticket that is not waiting (decided, expired, or never issued).
+    UnknownTicket(u64),
+    /// The OS random source failed.
+    Random(std::io::Error),
+}
+
+impl fmt::Display for EngineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EngineError::BadUrl(why) => f.write_str(why),
+            EngineError::UnknownTicket(ticket) => write!(f, "no configuration file is waiting under ticket {ticket}"),
+            EngineError::Random(error) => write!(f, "the OS random source failed: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for EngineError {}
+
+/// What a timer does when it fires. Each names the transaction it belongs to, and is
+/// ignored when that transaction is gone.
+#[derive(Debug)]
+enum Timer {
+    NotifyRetransmit { mac: Mac, branch: String },
+    NotifyTimeout { mac: Mac, branch: String },
+    PendingExpiry { mac: Mac, key: SubscribeKey },
+    AnsweredExpiry { mac: Mac, key: SubscribeKey },
+    DecisionTimeout { ticket: u64 },
+}
+
+/// A file waiting for the host's decision.
+#[derive(Debug)]
+struct WaitingFile {
+    mac: Mac,
+    url: String,
+    token: String,
+}
+
+/// The PnP engine. Single-threaded: the runtime owns it on its network thread.
+pub struct Engine {
+    config: EngineConfig,
+    devices: DeviceTable,
+    subscribes: HashMap<SubscribeKey, Mac>,
+    notifies: HashMap<String, Mac>,
+    waiting_files: HashMap<u64, WaitingFile>,
+    next_ticket: u64,
+    assignments: Assignments,
+    limiter: RateLimiter,
+    timers: TimerQueue<Timer>,
+    random: TokenSource,
+    transmits: VecDeque<Transmit>,
+    events: VecDeque<Event>,
+    stats: Stats,
+}
+
+impl fmt::Debug for Engine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Engine")
+            .field("mode", &self.config.mode)
+            .field("devices", &self.devices.len())
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Engine {
+    /// A new engine. Fails when the URL template is unusable or the OS random source
+    /// cannot be opened.
+    pub fn new(config: EngineConfig) -> Result<Engine, EngineError> {
+        url::check_template(&config.url_template).map_err(|e| EngineError::BadUrl(e.0))?;
+        let random = TokenSource::open().map_err(EngineError::Random)?;
+        let mut engine = Engine {
+            devices: DeviceTable::new(config.max_devices),
+            limiter: RateLimiter::new(config.rate_limit),
+            config,
+            subscribes: HashMap::new(),
+            notifies: HashMap::new(),
+            waiting_files: HashMap::new(),
+            next_ticket: 1,
+            assignments: Assignments::default(),
+            timers: TimerQueue::default(),
+            random,
+            transmits: VecDeque::new(),
+            events: VecDeque::new(),
+            stats: Stats::default(),
+        };
+        if !url::template_has_token(&engine.config.url_template) {
+            engine
+                .log(LogLevel::Warn, "the URL template has no {token}: anyone who can guess a MAC can fetch its file");
+        }
+        Ok(engine)
+    }
+
+    /// Handles one datagram that arrived from `source` on our address `local`. Never
+    /// fails: anything that is not a usable ua-profile SUBSCRIBE or an answer to one of
+    /// our NOTIFYs is dropped and counted in [`Engine::stats`].
+    pub fn handle_datagram(&mut self, now: Instant, source: SocketAddrV4, local: SocketAddrV4, datagram: &[u8]) {
+        self.stats.datagrams += 1;
+        let message = match crate::sip::parse(datagram) {
+            Ok(message) => message,
+            Err(_) => {
+                self.stats.malformed += 1;
+                return;
+            }
+        };
+        if message.is_request() {
+            self.on_request(now, source, local, &message);
+        } else {
+            self.on_response(now, source, &message);
+        }
+    }
+
+    /// Fires every timer due at `now`: NOTIFY retransmissions and timeouts, and the
+    /// expiry of transactions and of files waiting for a decision.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        while let Some(timer) = self.timers.pop_due(now) {
+            match timer {
+                Timer::NotifyRetransmit { mac, branch } => self.retransmit_notify(now, mac, &branch),
+                Timer::NotifyTimeout { mac, branch } => self.notify_timed_out(mac, &branch),
+                Timer::PendingExpiry { mac, key } => self.expire_pending(mac, &key),
+                Timer::AnsweredExpiry { mac, key } => self.expire_answered(mac, &key),
+                Timer::DecisionTimeout { ticket } => self.decision_timed_out(ticket),
+            }
+        }
+    }
+
+    /// The next time [`Engine::handle_timeout`] has work, if any.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.timers.next_deadline()
+    }
+
+    /// The next datagram to send.
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.transmits.pop_front()
+    }
+
+    /// The next event for the host.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// Counters since creation.
+    pub fn stats(&self) -> Stats {
+        self.stats
+    }
+
+    /// One phone, if known.
+    pub fn device(&self, mac: &Mac) -> Option<&DeviceRecord> {
+        self.devices.get(mac)
+    }
+
+    /// Every phone known, in no particular order.
+    pub fn devices(&self) -> impl Iterator<Item = &DeviceRecord> {
+        self.devices.iter()
+    }
+
+    /// The current mode.
+    pub fn mode(&self) -> Mode {
+        self.config.mode
+    }
+
+    /// Changes the mode; NOTIFYs already sent finish their transactions.
+    pub fn set_mode(&mut self, mode: Mode) {
+        self.config.mode = mode;
+    }
+
+    /// Sets what `mac` gets. When the phone is known and not in the middle of being
+    /// provisioned, it is served now: in the dialog of its SUBSCRIBE if that is still
+    /// waiting, else by a NOTIFY outside any dialog to its last address.
+    pub fn assign(&mut self, now: Instant, mac: Mac, assignment: Assignment) -> Result<(), EngineError> {
+        assignment.check()?;
+        self.assignments.assign(mac, assignment);
+        self.serve_if_ready(now, mac);
+        Ok(())
+    }
+
+    /// Forgets what `mac` was given; true when it had something. A NOTIFY under way
+    /// finishes.
+    pub fn unassign(&mut self, mac: Mac) -> bool {
+        self.assignments.unassign(mac)
+    }
+
+    /// Sets (or with None removes) what every phone matching `selector` gets when it has
+    /// no assignment of its own. Known phones it now covers that wait are served.
+    pub fn set_default(
+        &mut self,
+        now: Instant,
+        selector: &Selector,
+        assignment: Option<Assignment>,
+    ) -> Result<(), EngineError> {
+        if let Some(assignment) = &assignment {
+            assignment.check()?;
+        }
+        let serving = assignment.is_some();
+        self.assignments.set_default(selector, assignment);
+        if serving {
+            let waiting: Vec<Mac> = self.devices.iter().filter(|d| d.pending.is_some()).map(|d| d.info.mac).collect();
+            for mac in waiting {
+                self.serve_if_ready(now, mac);
+            }
+        }
+        Ok(())
+    }
+
+    /// The host's answer to [`Event::ConfigReady`]: `accept` sends the NOTIFY, otherwise
+    /// the phone is left alone and reported failed.
+    pub fn decide(&mut self, now: Instant, ticket: u64, accept: bool) -> Result<(), EngineError> {
+        let file = self.waiting_files.remove(&ticket).ok_or(EngineError::UnknownTicket(ticket))?;
+        let Some(record) = self.devices.get_mut(&file.mac) else { return Ok(()) };
+        record.ticket = None;
+        if accept {
+            record.token = Some(file.token);
+            self.send_notify(now, file.mac, file.url);
+        } else {
+            record.state = DeviceState::Failed(FailReason::Vetoed);
+            self.stats.files_refused += 1;
+            self.drop_pending(file.mac);
+            self.log(LogLevel::Info, format!("{}: the host refused its file; the phone is left alone", file.mac));
+        }
+        Ok(())
+    }
+
+    fn decision_timed_out(&mut self, ticket: u64) {
+        let Some(file) = self.waiting_files.remove(&ticket) else { return };
+        if let Some(record) = self.devices.get_mut(&file.mac) {
+            record.ticket = None;
+            record.state = DeviceState::Failed(FailReason::NoDecision);
+        }
+        self.stats.files_refused += 1;
+        self.drop_pending(file.mac);
+        self.log(LogLevel::Warn, format!("{}: the host did not decide on its file in time", file.mac));
+    }
+
+    fn log(&mut self, level: LogLevel, line: impl Into<String>) {
+        self.events.push_back(Event::Log(level, line.into()));
+    }
+
+    fn emit(&mut self, event: Event) {
+        self.events.push_back(event);
+    }
+
+    /// 64 random bits as 16 hex digits, for tags, branches and Call-IDs.
+    fn random_hex(&mut self) -> String {
+        format!("{:016x}", self.random.random_u64())
+    }
+}

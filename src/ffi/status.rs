@@ -66,6 +66,10 @@ pub enum gspnp_status {
     GSPNP_STATUS_THREAD_PANICKED = 1024,
     /// A phone model gspnp does not know (where a known model is required).
     GSPNP_STATUS_UNKNOWN_MODEL = 1025,
+    /// Too many requests are queued for the network thread; try again.
+    GSPNP_STATUS_BUSY = 1026,
+    /// The event or object is of another kind than the function reads.
+    GSPNP_STATUS_WRONG_KIND = 1027,
 }
 
 /// Every status with its English description, as data.
@@ -99,6 +103,8 @@ const DESCRIPTIONS: &[(gspnp_status, &CStr)] = {
         (GSPNP_STATUS_BAD_URL_TEMPLATE, c"bad provisioning URL template"),
         (GSPNP_STATUS_THREAD_PANICKED, c"a gspnp thread panicked"),
         (GSPNP_STATUS_UNKNOWN_MODEL, c"unknown phone model"),
+        (GSPNP_STATUS_BUSY, c"too many requests queued; try again"),
+        (GSPNP_STATUS_WRONG_KIND, c"the event is of another kind"),
     ]
 };
 
@@ -134,10 +140,11 @@ mod tests {
 
     #[test]
     fn every_status_has_a_description_and_values_never_move() {
-        assert_eq!(DESCRIPTIONS.len(), gspnp_status::GSPNP_STATUS_UNKNOWN_MODEL as usize - 1000 + 2);
+        assert_eq!(DESCRIPTIONS.len(), gspnp_status::GSPNP_STATUS_WRONG_KIND as usize - 1000 + 2);
         assert_eq!(gspnp_status::GSPNP_STATUS_OK as c_int, 0);
         assert_eq!(gspnp_status::GSPNP_STATUS_NULL_PARAMETER as c_int, 1000);
         assert_eq!(gspnp_status::GSPNP_STATUS_UNKNOWN_MODEL as c_int, 1025);
+        assert_eq!(gspnp_status::GSPNP_STATUS_WRONG_KIND as c_int, 1027);
         let text = unsafe { CStr::from_ptr(gspnp_status_str(1014)) };
         assert_eq!(text.to_str().unwrap(), "buffer too small");
         let unknown = unsafe { CStr::from_ptr(gspnp_status_str(4242)) };

@@ -7,8 +7,8 @@ use super::dtmf::DtmfModes;
 use super::error::ProvisionError;
 use super::format::Value;
 use super::settings_table::{
-    Setting, ACCOUNT_NAME, AUTH_ID, DISPLAY_NAME, OUTBOUND_PROXY, PASSWORD, SECONDARY_SIP_SERVER,
-    SIP_SERVER, USER_ID, VOICEMAIL,
+    Setting, ACCOUNT_NAME, AUTH_ID, DISPLAY_NAME, OUTBOUND_PROXY, PASSWORD, SECONDARY_SIP_SERVER, SIP_SERVER, USER_ID,
+    VOICEMAIL,
 };
 use super::transport::Transport;
 
@@ -92,11 +92,7 @@ impl Account {
 
     /// The backup registrar, `host[:port]`.
     pub fn set_secondary_sip_server(&mut self, server: &str) -> Result<(), ProvisionError> {
-        set_text(
-            &mut self.secondary_sip_server,
-            &SECONDARY_SIP_SERVER,
-            server,
-        )
+        set_text(&mut self.secondary_sip_server, &SECONDARY_SIP_SERVER, server)
     }
 
     /// The outbound proxy, `host[:port]`.
@@ -282,10 +278,7 @@ impl fmt::Debug for Account {
             .field("display_name", &self.display_name)
             .field("voicemail_number", &self.voicemail_number)
             .field("transport", &self.transport)
-            .field(
-                "registration_expiry_seconds",
-                &self.registration_expiry_seconds,
-            )
+            .field("registration_expiry_seconds", &self.registration_expiry_seconds)
             .field("codecs", &self.codecs)
             .field("dtmf", &self.dtmf)
             .finish()
@@ -331,11 +324,7 @@ mod tests {
             (u32::MAX, 64800, true),
         ] {
             account.set_registration_expiry_seconds(seconds);
-            assert_eq!(
-                account.registration_expiry_minutes(),
-                (minutes, moved),
-                "{seconds}"
-            );
+            assert_eq!(account.registration_expiry_minutes(), (minutes, moved), "{seconds}");
             assert_eq!(account.warnings(1).len(), usize::from(moved));
         }
     }
@@ -346,18 +335,9 @@ mod tests {
         assert_eq!(account.codec_choice(0), None);
         account.set_codecs(["g722", "pcma"]).unwrap();
         let names: Vec<_> = (0..CODEC_SLOTS)
-            .map(|slot| {
-                account
-                    .codec_choice(slot)
-                    .unwrap()
-                    .in_format(super::super::format::Format::V2)
-                    .to_owned()
-            })
+            .map(|slot| account.codec_choice(slot).unwrap().in_format(super::super::format::Format::V2).to_owned())
             .collect();
-        assert_eq!(
-            names,
-            ["G.722", "PCMA", "PCMA", "PCMA", "PCMA", "PCMA", "PCMA", "PCMA"]
-        );
+        assert_eq!(names, ["G.722", "PCMA", "PCMA", "PCMA", "PCMA", "PCMA", "PCMA", "PCMA"]);
     }
 
     #[test]

@@ -99,10 +99,7 @@ mod tests {
     fn names_per_format_and_secrecy() {
         let server = Address::Known(&SIP_SERVER, 2);
         assert_eq!(server.v1_name().as_deref(), Some("P402"));
-        assert_eq!(
-            server.v2_name().as_deref(),
-            Some("account.2.sip.server.1.address")
-        );
+        assert_eq!(server.v2_name().as_deref(), Some("account.2.sip.server.1.address"));
         assert_eq!(server.describe(), "account 2 SIP server");
         assert!(!server.secret());
         assert!(Address::Known(&PASSWORD, 1).secret());
@@ -113,14 +110,8 @@ mod tests {
 
     #[test]
     fn equality_is_by_setting_and_index() {
-        assert_eq!(
-            Address::Known(&SIP_SERVER, 1),
-            Address::Known(&SIP_SERVER, 1)
-        );
-        assert_ne!(
-            Address::Known(&SIP_SERVER, 1),
-            Address::Known(&SIP_SERVER, 2)
-        );
+        assert_eq!(Address::Known(&SIP_SERVER, 1), Address::Known(&SIP_SERVER, 1));
+        assert_ne!(Address::Known(&SIP_SERVER, 1), Address::Known(&SIP_SERVER, 2));
         assert_ne!(Address::Known(&SIP_SERVER, 1), Address::Known(&PASSWORD, 1));
     }
 }

@@ -63,50 +63,35 @@ pub(crate) fn plan(
     check_accounts(profile, model, target.format())?;
     let mut plan = Plan::default();
 
-    let globals = profile
-        .globals()
-        .with_config_server_fallback(target.provisioning_url());
+    let globals = profile.globals().with_config_server_fallback(target.provisioning_url());
     plan.put_all(GLOBAL_SETTINGS, 0, |setting| setting.read_global(&globals));
     warnings.extend(globals.warnings());
 
     for (index, account) in profile.accounts() {
-        plan.put_all(ACCOUNT_SETTINGS, index, |setting| {
-            setting.read_account(account)
-        });
+        plan.put_all(ACCOUNT_SETTINGS, index, |setting| setting.read_account(account));
         warnings.extend(account.warnings(index));
     }
 
     for kind in [KeyKind::Vpk, KeyKind::Mpk] {
-        for (index, key) in
-            keys_to_write(kind, profile.keys(kind), &model.name, &model.capabilities)?
-        {
+        for (index, key) in keys_to_write(kind, profile.keys(kind), &model.name, &model.capabilities)? {
             plan.put_all(key_settings(kind), index, |setting| setting.read_key(&key));
         }
     }
 
     for (address, value) in profile.raw_settings() {
         if plan.put(address.clone(), Value::text(value)) {
-            warnings.push(format!(
-                "raw setting {} replaces the value gspnp derived from the profile",
-                address.describe()
-            ));
+            warnings
+                .push(format!("raw setting {} replaces the value gspnp derived from the profile", address.describe()));
         }
         if !matches!(address, Address::Known(..)) {
-            warnings.push(format!(
-                "raw setting {} is not in gspnp's table; written unchecked",
-                address.describe()
-            ));
+            warnings.push(format!("raw setting {} is not in gspnp's table; written unchecked", address.describe()));
         }
     }
     Ok(plan)
 }
 
 /// Refuses accounts beyond the model's, or beyond what a v1 file can address.
-fn check_accounts(
-    profile: &Profile,
-    model: &ResolvedModel,
-    format: Format,
-) -> Result<(), ProvisionError> {
+fn check_accounts(profile: &Profile, model: &ResolvedModel, format: Format) -> Result<(), ProvisionError> {
     let Some(highest) = profile.accounts().map(|(index, _)| index).max() else {
         return Ok(());
     };

@@ -41,68 +41,24 @@ struct CodecRow {
 const CODECS: &[CodecRow] = &[
     CodecRow {
         codec: Codec::Pcmu,
-        spelling: Spelling {
-            v1: "0",
-            v2: "PCMU",
-        },
+        spelling: Spelling { v1: "0", v2: "PCMU" },
         accepted: &["pcmu", "g711u", "g711mu", "g711ulaw", "ulaw", "mulaw"],
     },
     CodecRow {
         codec: Codec::Pcma,
-        spelling: Spelling {
-            v1: "8",
-            v2: "PCMA",
-        },
+        spelling: Spelling { v1: "8", v2: "PCMA" },
         accepted: &["pcma", "g711a", "g711alaw", "alaw"],
     },
-    CodecRow {
-        codec: Codec::G722,
-        spelling: Spelling {
-            v1: "9",
-            v2: "G.722",
-        },
-        accepted: &["g722"],
-    },
+    CodecRow { codec: Codec::G722, spelling: Spelling { v1: "9", v2: "G.722" }, accepted: &["g722"] },
     CodecRow {
         codec: Codec::G729,
-        spelling: Spelling {
-            v1: "18",
-            v2: "G.729A/B",
-        },
+        spelling: Spelling { v1: "18", v2: "G.729A/B" },
         accepted: &["g729", "g729a", "g729b", "g729ab"],
     },
-    CodecRow {
-        codec: Codec::G726_32,
-        spelling: Spelling {
-            v1: "2",
-            v2: "G.726-32",
-        },
-        accepted: &["g72632", "g726"],
-    },
-    CodecRow {
-        codec: Codec::G723_1,
-        spelling: Spelling {
-            v1: "4",
-            v2: "G.723.1",
-        },
-        accepted: &["g7231", "g723"],
-    },
-    CodecRow {
-        codec: Codec::Ilbc,
-        spelling: Spelling {
-            v1: "98",
-            v2: "iLBC",
-        },
-        accepted: &["ilbc"],
-    },
-    CodecRow {
-        codec: Codec::Opus,
-        spelling: Spelling {
-            v1: "123",
-            v2: "OPUS",
-        },
-        accepted: &["opus"],
-    },
+    CodecRow { codec: Codec::G726_32, spelling: Spelling { v1: "2", v2: "G.726-32" }, accepted: &["g72632", "g726"] },
+    CodecRow { codec: Codec::G723_1, spelling: Spelling { v1: "4", v2: "G.723.1" }, accepted: &["g7231", "g723"] },
+    CodecRow { codec: Codec::Ilbc, spelling: Spelling { v1: "98", v2: "iLBC" }, accepted: &["ilbc"] },
+    CodecRow { codec: Codec::Opus, spelling: Spelling { v1: "123", v2: "OPUS" }, accepted: &["opus"] },
 ];
 
 /// How many codec preference slots an account has (`codec.choice.1` … `.8`).
@@ -155,9 +111,7 @@ where
     for name in names {
         let codec: Codec = name.as_ref().parse()?;
         if list.contains(&codec) {
-            return Err(ProvisionError::invalid(format!(
-                "codec {codec} is listed twice"
-            )));
+            return Err(ProvisionError::invalid(format!("codec {codec} is listed twice")));
         }
         list.push(codec);
     }
@@ -168,16 +122,8 @@ where
 mod tests {
     use super::*;
 
-    const ALL: [Codec; 8] = [
-        Codec::Pcmu,
-        Codec::Pcma,
-        Codec::G722,
-        Codec::G729,
-        Codec::G726_32,
-        Codec::G723_1,
-        Codec::Ilbc,
-        Codec::Opus,
-    ];
+    const ALL: [Codec; 8] =
+        [Codec::Pcmu, Codec::Pcma, Codec::G722, Codec::G729, Codec::G726_32, Codec::G723_1, Codec::Ilbc, Codec::Opus];
 
     #[test]
     fn every_codec_has_one_row_and_its_own_name_parses_back() {
@@ -210,25 +156,13 @@ mod tests {
     #[test]
     fn unknown_and_ambiguous_names_are_refused() {
         for name in ["g711", "speex", "", "g.7", "amr-wb"] {
-            assert!(
-                matches!(
-                    name.parse::<Codec>(),
-                    Err(ProvisionError::UnknownCodec { .. })
-                ),
-                "{name}"
-            );
+            assert!(matches!(name.parse::<Codec>(), Err(ProvisionError::UnknownCodec { .. })), "{name}");
         }
     }
 
     #[test]
     fn lists_refuse_repeats_under_different_spellings() {
-        assert_eq!(
-            parse_codec_list(["opus", "g722"]),
-            Ok(vec![Codec::Opus, Codec::G722])
-        );
-        assert!(matches!(
-            parse_codec_list(["g729", "G.729A/B"]),
-            Err(ProvisionError::InvalidArgument { .. })
-        ));
+        assert_eq!(parse_codec_list(["opus", "g722"]), Ok(vec![Codec::Opus, Codec::G722]));
+        assert!(matches!(parse_codec_list(["g729", "G.729A/B"]), Err(ProvisionError::InvalidArgument { .. })));
     }
 }

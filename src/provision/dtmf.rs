@@ -17,11 +17,7 @@ pub struct DtmfModes {
 
 impl Default for DtmfModes {
     fn default() -> DtmfModes {
-        DtmfModes {
-            in_audio: false,
-            rfc2833: true,
-            sip_info: false,
-        }
+        DtmfModes { in_audio: false, rfc2833: true, sip_info: false }
     }
 }
 
@@ -33,11 +29,7 @@ impl DtmfModes {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        let mut modes = DtmfModes {
-            in_audio: false,
-            rfc2833: false,
-            sip_info: false,
-        };
+        let mut modes = DtmfModes { in_audio: false, rfc2833: false, sip_info: false };
         for name in names {
             let flag = match loose_name(name.as_ref()).as_str() {
                 "inaudio" | "audio" | "inband" => &mut modes.in_audio,
@@ -52,13 +44,7 @@ impl DtmfModes {
             };
             *flag = true;
         }
-        if modes
-            == (DtmfModes {
-                in_audio: false,
-                rfc2833: false,
-                sip_info: false,
-            })
-        {
+        if modes == (DtmfModes { in_audio: false, rfc2833: false, sip_info: false }) {
             return Err(ProvisionError::invalid("no DTMF mode given"));
         }
         Ok(modes)
@@ -73,11 +59,7 @@ mod tests {
     fn names_build_a_set() {
         assert_eq!(
             DtmfModes::from_names(["In-Audio", "SIP INFO"]),
-            Ok(DtmfModes {
-                in_audio: true,
-                rfc2833: false,
-                sip_info: true
-            })
+            Ok(DtmfModes { in_audio: true, rfc2833: false, sip_info: true })
         );
         assert_eq!(DtmfModes::from_names(["rfc2833"]), Ok(DtmfModes::default()));
         assert!(DtmfModes::from_names(["carrier pigeon"]).is_err());

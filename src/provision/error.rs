@@ -77,44 +77,24 @@ impl ProvisionError {
     pub(crate) fn within(self, context: &str) -> ProvisionError {
         use ProvisionError::*;
         match self {
-            ValueTooLong {
-                field,
-                length,
-                limit,
-            } => ValueTooLong {
-                field: format!("{context} {field}"),
-                length,
-                limit,
-            },
-            ControlCharacter {
-                field,
-                code_point,
-                position,
-            } => ControlCharacter {
-                field: format!("{context} {field}"),
-                code_point,
-                position,
-            },
-            LimitExceeded { message } => LimitExceeded {
-                message: format!("{context}: {message}"),
-            },
-            InvalidArgument { message } => InvalidArgument {
-                message: format!("{context}: {message}"),
-            },
+            ValueTooLong { field, length, limit } => {
+                ValueTooLong { field: format!("{context} {field}"), length, limit }
+            }
+            ControlCharacter { field, code_point, position } => {
+                ControlCharacter { field: format!("{context} {field}"), code_point, position }
+            }
+            LimitExceeded { message } => LimitExceeded { message: format!("{context}: {message}") },
+            InvalidArgument { message } => InvalidArgument { message: format!("{context}: {message}") },
             other => other,
         }
     }
 
     pub(crate) fn invalid(message: impl Into<String>) -> ProvisionError {
-        ProvisionError::InvalidArgument {
-            message: message.into(),
-        }
+        ProvisionError::InvalidArgument { message: message.into() }
     }
 
     pub(crate) fn limit(message: impl Into<String>) -> ProvisionError {
-        ProvisionError::LimitExceeded {
-            message: message.into(),
-        }
+        ProvisionError::LimitExceeded { message: message.into() }
     }
 }
 
@@ -122,22 +102,18 @@ impl fmt::Display for ProvisionError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         use ProvisionError::*;
         match self {
-            InvalidMac { text } => write!(
-                f,
-                "{text} is not a MAC address (want 12 hex digits, optionally separated by ':' or '-')"
-            ),
-            ValueTooLong { field, length, limit } => write!(
-                f,
-                "{field} is {length} characters long; the phone accepts at most {limit}"
-            ),
-            ControlCharacter { field, code_point, position } => write!(
-                f,
-                "{field} contains the control character U+{code_point:04X} at character {position}"
-            ),
-            UnknownCodec { name } => write!(
-                f,
-                "unknown codec {name} (known: PCMU, PCMA, G.722, G.729A/B, G.726-32, G.723.1, iLBC, OPUS)"
-            ),
+            InvalidMac { text } => {
+                write!(f, "{text} is not a MAC address (want 12 hex digits, optionally separated by ':' or '-')")
+            }
+            ValueTooLong { field, length, limit } => {
+                write!(f, "{field} is {length} characters long; the phone accepts at most {limit}")
+            }
+            ControlCharacter { field, code_point, position } => {
+                write!(f, "{field} contains the control character U+{code_point:04X} at character {position}")
+            }
+            UnknownCodec { name } => {
+                write!(f, "unknown codec {name} (known: PCMU, PCMA, G.722, G.729A/B, G.726-32, G.723.1, iLBC, OPUS)")
+            }
             UnknownKeyMode { name } => write!(f, "unknown key mode {name}"),
             LimitExceeded { message } | InvalidArgument { message } => f.write_str(message),
             UnknownSetting { name, reason } => write!(f, "setting {name}: {reason}"),
@@ -172,11 +148,7 @@ mod tests {
 
     #[test]
     fn context_goes_before_the_field() {
-        let error = ProvisionError::ValueTooLong {
-            field: "SIP server".into(),
-            length: 300,
-            limit: 256,
-        };
+        let error = ProvisionError::ValueTooLong { field: "SIP server".into(), length: 300, limit: 256 };
         assert_eq!(
             error.within("account 2").to_string(),
             "account 2 SIP server is 300 characters long; the phone accepts at most 256"

@@ -17,9 +17,7 @@ impl Format {
         match version {
             1 => Ok(Format::V1),
             2 => Ok(Format::V2),
-            other => Err(ProvisionError::invalid(format!(
-                "config format version {other} does not exist; use 1 or 2"
-            ))),
+            other => Err(ProvisionError::invalid(format!("config format version {other} does not exist; use 1 or 2"))),
         }
     }
 
@@ -95,10 +93,7 @@ impl Value {
 /// Lower-cases `name` and drops spaces, dots, dashes, underscores and slashes, so that
 /// `G.729A/B`, `g729ab` and `Speed Dial` compare as `g729ab` and `speeddial`.
 pub(crate) fn loose_name(name: &str) -> String {
-    name.chars()
-        .filter(|c| !matches!(c, ' ' | '.' | '-' | '_' | '/'))
-        .flat_map(char::to_lowercase)
-        .collect()
+    name.chars().filter(|c| !matches!(c, ' ' | '.' | '-' | '_' | '/')).flat_map(char::to_lowercase).collect()
 }
 
 #[cfg(test)]

@@ -5,8 +5,7 @@ use std::fmt;
 use super::error::{shown, ProvisionError};
 use super::format::{Spelling, Value};
 use super::settings_table::{
-    Setting, ADMIN_PASSWORD, CONFIG_PASSWORD, CONFIG_USERNAME, LANGUAGE, NTP_SERVER, TIME_ZONE,
-    USER_PASSWORD,
+    Setting, ADMIN_PASSWORD, CONFIG_PASSWORD, CONFIG_USERNAME, LANGUAGE, NTP_SERVER, TIME_ZONE, USER_PASSWORD,
 };
 use super::url::ServerLocation;
 
@@ -28,11 +27,7 @@ pub struct Globals {
 }
 
 /// Checks `value` against `setting` and only then stores it, empty meaning unset.
-fn set_optional(
-    field: &mut Option<String>,
-    setting: &Setting,
-    value: &str,
-) -> Result<(), ProvisionError> {
+fn set_optional(field: &mut Option<String>, setting: &Setting, value: &str) -> Result<(), ProvisionError> {
     setting.check(value)?;
     *field = (!value.is_empty()).then(|| value.to_owned());
     Ok(())
@@ -52,15 +47,11 @@ impl Globals {
     }
 
     /// HTTP(S) credentials for the config server (P1360/P1361); both empty unsets them.
-    pub fn set_config_server_credentials(
-        &mut self,
-        user: &str,
-        password: &str,
-    ) -> Result<(), ProvisionError> {
+    pub fn set_config_server_credentials(&mut self, user: &str, password: &str) -> Result<(), ProvisionError> {
         CONFIG_USERNAME.check(user)?;
         CONFIG_PASSWORD.check(password)?;
-        self.config_credentials = (!user.is_empty() || !password.is_empty())
-            .then(|| (user.to_owned(), password.to_owned()));
+        self.config_credentials =
+            (!user.is_empty() || !password.is_empty()).then(|| (user.to_owned(), password.to_owned()));
         Ok(())
     }
 
@@ -96,10 +87,7 @@ impl Globals {
     /// `auto` is written as `Automatic` in v2 files, as the v2 template spells it.
     pub fn set_language(&mut self, language: &str) -> Result<(), ProvisionError> {
         LANGUAGE.check(language)?;
-        if !language
-            .chars()
-            .all(|c| c.is_ascii_alphabetic() || c == '-')
-        {
+        if !language.chars().all(|c| c.is_ascii_alphabetic() || c == '-') {
             return Err(ProvisionError::invalid(format!(
                 "display language {} is not a language code such as en, de or zh-tw",
                 shown(language)
@@ -125,9 +113,7 @@ impl Globals {
 
     /// The config server user name and password, if set.
     pub fn config_credentials(&self) -> Option<(&str, &str)> {
-        self.config_credentials
-            .as_ref()
-            .map(|(user, password)| (user.as_str(), password.as_str()))
+        self.config_credentials.as_ref().map(|(user, password)| (user.as_str(), password.as_str()))
     }
 
     /// The firmware server, if set.
@@ -169,10 +155,7 @@ impl Globals {
     pub(crate) fn language_value(&self) -> Option<Value> {
         let language = self.language.as_deref()?;
         Some(if language.eq_ignore_ascii_case("auto") {
-            Value::Spelled(Spelling {
-                v1: "auto",
-                v2: "Automatic",
-            })
+            Value::Spelled(Spelling { v1: "auto", v2: "Automatic" })
         } else {
             Value::text(language)
         })
@@ -192,9 +175,7 @@ impl Globals {
     pub(crate) fn warnings(&self) -> Vec<String> {
         [(&ADMIN_PASSWORD, &self.admin_password), (&USER_PASSWORD, &self.user_password)]
             .into_iter()
-            .filter(|(_, password)| {
-                password.as_deref().is_some_and(|p| !p.chars().all(|c| c.is_ascii_alphanumeric()))
-            })
+            .filter(|(_, password)| password.as_deref().is_some_and(|p| !p.chars().all(|c| c.is_ascii_alphanumeric())))
             .map(|(setting, _)| {
                 format!(
                     "the {} has characters other than a-z, A-Z and 0-9, which the phone's template does not document",
@@ -211,13 +192,7 @@ impl fmt::Debug for Globals {
         let redacted = |secret: &Option<String>| secret.as_ref().map(|_| "<redacted>");
         f.debug_struct("Globals")
             .field("config_server", &self.config_server)
-            .field(
-                "config_credentials",
-                &self
-                    .config_credentials
-                    .as_ref()
-                    .map(|(user, _)| (user, "<redacted>")),
-            )
+            .field("config_credentials", &self.config_credentials.as_ref().map(|(user, _)| (user, "<redacted>")))
             .field("firmware_server", &self.firmware_server)
             .field("dhcp_option_override", &self.dhcp_option_override)
             .field("ntp_server", &self.ntp_server)
@@ -243,9 +218,7 @@ mod tests {
         assert!(globals.set_language("de\n").is_err());
         assert!(globals.set_language("de_DE.UTF-8").is_err());
         assert!(globals.set_time_zone(&"T".repeat(65)).is_err());
-        assert!(globals
-            .set_config_server_credentials("user", "pass\0word")
-            .is_err());
+        assert!(globals.set_config_server_credentials("user", "pass\0word").is_err());
         assert!(globals.set_config_server_url("gopher://pbx/").is_err());
         assert_eq!(globals, before);
         globals.set_ntp_server("").unwrap();
@@ -256,13 +229,7 @@ mod tests {
     fn auto_language_is_spelled_per_format() {
         let mut globals = Globals::default();
         globals.set_language("auto").unwrap();
-        assert_eq!(
-            globals.language_value(),
-            Some(Value::Spelled(Spelling {
-                v1: "auto",
-                v2: "Automatic"
-            }))
-        );
+        assert_eq!(globals.language_value(), Some(Value::Spelled(Spelling { v1: "auto", v2: "Automatic" })));
         globals.set_language("zh-tw").unwrap();
         assert_eq!(globals.language_value(), Some(Value::text("zh-tw")));
     }
@@ -272,14 +239,9 @@ mod tests {
         let mut globals = Globals::default();
         globals.set_admin_password("s3cr&t").unwrap();
         globals.set_user_password("plain123").unwrap();
-        globals
-            .set_config_server_credentials("prov", "cfg-s3cret")
-            .unwrap();
+        globals.set_config_server_credentials("prov", "cfg-s3cret").unwrap();
         let shown = format!("{globals:?}");
-        assert!(
-            !shown.contains("s3cr") && !shown.contains("plain123"),
-            "{shown}"
-        );
+        assert!(!shown.contains("s3cr") && !shown.contains("plain123"), "{shown}");
         let warnings = globals.warnings();
         assert_eq!(warnings.len(), 1);
         assert!(warnings[0].contains("admin password") && !warnings[0].contains("s3cr"));

@@ -35,20 +35,8 @@ struct KeyModeRow {
     slots: Slots,
 }
 
-const fn row(
-    code: i8,
-    v1: &'static str,
-    v2: &'static str,
-    also: &'static [&'static str],
-    slots: Slots,
-) -> KeyModeRow {
-    KeyModeRow {
-        code,
-        v1,
-        v2,
-        also,
-        slots,
-    }
+const fn row(code: i8, v1: &'static str, v2: &'static str, also: &'static [&'static str], slots: Slots) -> KeyModeRow {
+    KeyModeRow { code, v1, v2, also, slots }
 }
 
 /// The GRP codes from S1 (fw 1.0.5.15) plus 33 from S3 (fw 1.0.9.103). Line (31, "Default"
@@ -61,13 +49,7 @@ const KEY_MODES: &[KeyModeRow] = &[
     row(1, "1", "BLF", &["busylampfield"], Slots::ALL),
     row(2, "2", "PresenceWatcher", &[], Slots::ALL),
     row(3, "3", "EventlistBLF", &[], Slots::ALL),
-    row(
-        4,
-        "4",
-        "SpeedDialViaActiveAccount",
-        &["speeddialaa"],
-        Slots::ALL,
-    ),
+    row(4, "4", "SpeedDialViaActiveAccount", &["speeddialaa"], Slots::ALL),
     row(5, "5", "DialDTMF", &[], Slots::ALL),
     row(6, "6", "VoiceMail", &[], Slots::ALL),
     row(7, "7", "CallReturn", &[], Slots::ALL),
@@ -79,13 +61,7 @@ const KEY_MODES: &[KeyModeRow] = &[
     row(13, "13", "MulticastPaging", &[], Slots::ALL),
     row(14, "14", "Record", &[], Slots::ALL),
     row(15, "15", "CallLog", &[], Slots::ALL),
-    row(
-        16,
-        "16",
-        "MonitoredCallPark",
-        &["monitoredcp", "moniteredcp"],
-        Slots::ALL,
-    ),
+    row(16, "16", "MonitoredCallPark", &["monitoredcp", "moniteredcp"], Slots::ALL),
     row(17, "17", "Menu", &[], Slots::ALL),
     row(18, "18", "XMLApplication", &["xmlapp"], Slots::ALL),
     row(19, "19", "Information", &[], Slots::ALL),
@@ -97,13 +73,7 @@ const KEY_MODES: &[KeyModeRow] = &[
     row(25, "25", "MulticastListenAddress", &[], Slots::ALL),
     row(26, "26", "KeypadLock", &[], Slots::ALL),
     row(27, "27", "GDSOpenDoor", &[], Slots::ALL),
-    row(
-        28,
-        "28",
-        "EventListPresence",
-        &["presenceeventlist"],
-        Slots::ALL,
-    ),
+    row(28, "28", "EventListPresence", &["presenceeventlist"], Slots::ALL),
     row(29, "29", "Provision", &[], Slots::ALL),
     row(30, "30", "Phonebook", &[], Slots::ALL),
     row(31, "31", "Line", &["default"], Slots::FIXED_VPK),
@@ -154,10 +124,7 @@ impl KeyMode {
 
     pub(crate) fn spelling(self) -> Spelling {
         let row = self.row();
-        Spelling {
-            v1: row.v1,
-            v2: row.v2,
-        }
+        Spelling { v1: row.v1, v2: row.v2 }
     }
 
     pub(crate) fn allowed_on(self, slot: Slots) -> bool {
@@ -210,9 +177,7 @@ mod tests {
     fn every_spelling_names_exactly_one_mode() {
         let mut seen = Vec::new();
         for row in KEY_MODES {
-            for name in
-                std::iter::once(loose_name(row.v2)).chain(row.also.iter().map(|s| s.to_string()))
-            {
+            for name in std::iter::once(loose_name(row.v2)).chain(row.also.iter().map(|s| s.to_string())) {
                 assert!(!seen.contains(&name), "{name} is ambiguous");
                 seen.push(name);
             }
@@ -242,13 +207,7 @@ mod tests {
     #[test]
     fn numbers_and_unknown_names_are_refused() {
         for name in ["0", "11", "-1", "", "blf2", "hotdesk"] {
-            assert!(
-                matches!(
-                    name.parse::<KeyMode>(),
-                    Err(ProvisionError::UnknownKeyMode { .. })
-                ),
-                "{name}"
-            );
+            assert!(matches!(name.parse::<KeyMode>(), Err(ProvisionError::UnknownKeyMode { .. })), "{name}");
         }
     }
 

@@ -66,21 +66,11 @@ impl Key {
     /// A key, with `account` counted from 1 (it is written 0-based). Refuses an account
     /// outside 1..=16 and labels or values with control characters or more than 256
     /// characters; the tighter VPK limits are checked when the key is placed.
-    pub fn new(
-        mode: KeyMode,
-        account: u8,
-        label: &str,
-        value: &str,
-    ) -> Result<Key, ProvisionError> {
+    pub fn new(mode: KeyMode, account: u8, label: &str, value: &str) -> Result<Key, ProvisionError> {
         check_index("key account", account.into(), MOST_ACCOUNTS, "accounts")?;
         check_text("key label", label, LIMIT_MPK_TEXT)?;
         check_text("key value", value, LIMIT_MPK_TEXT)?;
-        Ok(Key {
-            mode,
-            account,
-            label: label.to_owned(),
-            value: value.to_owned(),
-        })
+        Ok(Key { mode, account, label: label.to_owned(), value: value.to_owned() })
     }
 
     /// A key whose mode is given by name (see [`KeyMode`]'s `FromStr`).
@@ -90,12 +80,7 @@ impl Key {
 
     /// A key with mode None: what fills a gap in a run of dynamic VPKs.
     pub(crate) fn none() -> Key {
-        Key {
-            mode: KeyMode::NONE,
-            account: 1,
-            label: String::new(),
-            value: String::new(),
-        }
+        Key { mode: KeyMode::NONE, account: 1, label: String::new(), value: String::new() }
     }
 
     /// What the key does.
@@ -199,10 +184,7 @@ fn check_slot(
         let place = match slot {
             Slots::FIXED_VPK => "a fixed VPK".to_owned(),
             Slots::DYNAMIC_VPK => {
-                format!(
-                    "a dynamic VPK on {model} (its fixed VPKs are 1-{})",
-                    capabilities.fixed_vpks
-                )
+                format!("a dynamic VPK on {model} (its fixed VPKs are 1-{})", capabilities.fixed_vpks)
             }
             _ => "an MPK".to_owned(),
         };
@@ -219,13 +201,7 @@ mod tests {
     use super::*;
 
     fn caps(accounts: u8, vpks: u8, fixed_vpks: u8, mpks: u8) -> Capabilities {
-        Capabilities {
-            accounts,
-            vpks,
-            fixed_vpks,
-            mpks,
-            v1_accounts: accounts.min(6),
-        }
+        Capabilities { accounts, vpks, fixed_vpks, mpks, v1_accounts: accounts.min(6) }
     }
 
     fn blf(account: u8) -> Key {
@@ -246,29 +222,20 @@ mod tests {
     fn mpks_are_written_as_configured() {
         let keys = BTreeMap::from([(3, blf(1)), (9, blf(2))]);
         let run = keys_to_write(KeyKind::Mpk, &keys, "GRP2614", &caps(4, 16, 4, 24)).unwrap();
-        assert_eq!(
-            run.iter().map(|(index, _)| *index).collect::<Vec<_>>(),
-            [3, 9]
-        );
+        assert_eq!(run.iter().map(|(index, _)| *index).collect::<Vec<_>>(), [3, 9]);
     }
 
     #[test]
     fn limits_of_the_model_are_named_in_the_refusal() {
         let keys = BTreeMap::from([(17, blf(1))]);
         let error = keys_to_write(KeyKind::Vpk, &keys, "GRP2612", &caps(2, 16, 4, 0)).unwrap_err();
-        assert_eq!(
-            error.to_string(),
-            "GRP2612 has 16 VPKs; the profile uses 17"
-        );
+        assert_eq!(error.to_string(), "GRP2612 has 16 VPKs; the profile uses 17");
         let keys = BTreeMap::from([(1, blf(1))]);
         let error = keys_to_write(KeyKind::Mpk, &keys, "GRP2612", &caps(2, 16, 4, 0)).unwrap_err();
         assert_eq!(error.to_string(), "GRP2612 has 0 MPKs; the profile uses 1");
         let keys = BTreeMap::from([(1, blf(3))]);
         let error = keys_to_write(KeyKind::Vpk, &keys, "GRP2612", &caps(2, 16, 4, 0)).unwrap_err();
-        assert_eq!(
-            error.to_string(),
-            "VPK 1 uses account 3, but GRP2612 has 2 accounts"
-        );
+        assert_eq!(error.to_string(), "VPK 1 uses account 3, but GRP2612 has 2 accounts");
     }
 
     #[test]
@@ -286,23 +253,11 @@ mod tests {
 
     #[test]
     fn key_accounts_and_indices_are_checked() {
-        assert!(matches!(
-            Key::new(KeyMode::BLF, 0, "", ""),
-            Err(ProvisionError::InvalidArgument { .. })
-        ));
-        assert!(matches!(
-            Key::new(KeyMode::BLF, 17, "", ""),
-            Err(ProvisionError::LimitExceeded { .. })
-        ));
+        assert!(matches!(Key::new(KeyMode::BLF, 0, "", ""), Err(ProvisionError::InvalidArgument { .. })));
+        assert!(matches!(Key::new(KeyMode::BLF, 17, "", ""), Err(ProvisionError::LimitExceeded { .. })));
         assert!(check_key_index(KeyKind::Vpk, 40).is_ok());
-        assert!(matches!(
-            check_key_index(KeyKind::Vpk, 41),
-            Err(ProvisionError::LimitExceeded { .. })
-        ));
-        assert!(matches!(
-            check_key_index(KeyKind::Mpk, 0),
-            Err(ProvisionError::InvalidArgument { .. })
-        ));
+        assert!(matches!(check_key_index(KeyKind::Vpk, 41), Err(ProvisionError::LimitExceeded { .. })));
+        assert!(matches!(check_key_index(KeyKind::Mpk, 0), Err(ProvisionError::InvalidArgument { .. })));
     }
 
     #[test]
@@ -311,11 +266,7 @@ mod tests {
         assert!(key.check_fits(KeyKind::Mpk, 1).is_ok());
         assert_eq!(
             key.check_fits(KeyKind::Vpk, 3),
-            Err(ProvisionError::ValueTooLong {
-                field: "VPK 3 label".into(),
-                length: 33,
-                limit: 32
-            })
+            Err(ProvisionError::ValueTooLong { field: "VPK 3 label".into(), length: 33, limit: 32 })
         );
     }
 }

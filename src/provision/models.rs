@@ -32,21 +32,13 @@ impl Capabilities {
         if fits {
             Ok(())
         } else {
-            Err(ProvisionError::invalid(format!(
-                "capabilities {self:?} fit no GRP26xx"
-            )))
+            Err(ProvisionError::invalid(format!("capabilities {self:?} fit no GRP26xx")))
         }
     }
 }
 
 const fn caps(accounts: u8, vpks: u8, fixed_vpks: u8, mpks: u8, v1_accounts: u8) -> Capabilities {
-    Capabilities {
-        accounts,
-        vpks,
-        fixed_vpks,
-        mpks,
-        v1_accounts,
-    }
+    Capabilities { accounts, vpks, fixed_vpks, mpks, v1_accounts }
 }
 
 /// A GRP261x-style phone: the P-value tables (S1) cover all its accounts (at most 6).
@@ -105,9 +97,7 @@ pub(crate) struct ResolvedModel {
 pub fn capabilities(model: &str) -> Result<Capabilities, ProvisionError> {
     base_model(model)
         .map(|(_, capabilities)| capabilities)
-        .ok_or_else(|| ProvisionError::UnknownModel {
-            model: shown(model),
-        })
+        .ok_or_else(|| ProvisionError::UnknownModel { model: shown(model) })
 }
 
 fn base_model(model: &str) -> Option<(&'static str, Capabilities)> {
@@ -122,16 +112,8 @@ fn base_model(model: &str) -> Option<(&'static str, Capabilities)> {
 /// Like [`capabilities`], but an unknown model gets [`UNKNOWN_MODEL_CAPABILITIES`].
 pub(crate) fn resolve(model: &str) -> ResolvedModel {
     match base_model(model) {
-        Some((name, capabilities)) => ResolvedModel {
-            name: name.to_owned(),
-            capabilities,
-            known: true,
-        },
-        None => ResolvedModel {
-            name: model.trim().to_owned(),
-            capabilities: UNKNOWN_MODEL_CAPABILITIES,
-            known: false,
-        },
+        Some((name, capabilities)) => ResolvedModel { name: name.to_owned(), capabilities, known: true },
+        None => ResolvedModel { name: model.trim().to_owned(), capabilities: UNKNOWN_MODEL_CAPABILITIES, known: false },
     }
 }
 
@@ -149,14 +131,7 @@ mod tests {
 
     #[test]
     fn lookup_ignores_case_and_maps_variants_to_their_base() {
-        for model in [
-            "GRP2612",
-            "grp2612",
-            "GRP2612W",
-            "grp2612p",
-            "GRP2612G",
-            " GRP2612 ",
-        ] {
+        for model in ["GRP2612", "grp2612", "GRP2612W", "grp2612p", "GRP2612G", " GRP2612 "] {
             assert_eq!(capabilities(model), Ok(caps(2, 16, 4, 0, 2)), "{model}");
         }
         assert_eq!(resolve("grp2614w").name, "GRP2614");
@@ -166,13 +141,7 @@ mod tests {
     #[test]
     fn unknown_models_are_refused_or_get_the_conservative_default() {
         for model in ["GXP2170", "GRP2612X", "", "GRP26"] {
-            assert!(
-                matches!(
-                    capabilities(model),
-                    Err(ProvisionError::UnknownModel { .. })
-                ),
-                "{model}"
-            );
+            assert!(matches!(capabilities(model), Err(ProvisionError::UnknownModel { .. })), "{model}");
             let resolved = resolve(model);
             assert!(!resolved.known);
             assert_eq!(resolved.capabilities, UNKNOWN_MODEL_CAPABILITIES);

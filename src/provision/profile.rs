@@ -67,9 +67,7 @@ impl Profile {
 
     /// Every account with its index, in index order.
     pub fn accounts(&self) -> impl Iterator<Item = (u8, &Account)> {
-        self.accounts
-            .iter()
-            .map(|(index, account)| (*index, account))
+        self.accounts.iter().map(|(index, account)| (*index, account))
     }
 
     /// Puts `key` at VPK or MPK `index` (VPK 1..=40, MPK 1..=24), replacing any key there.
@@ -165,16 +163,9 @@ mod tests {
             .unwrap_err();
         assert_eq!(
             error,
-            ProvisionError::ControlCharacter {
-                field: "account 1 SIP server".into(),
-                code_point: 10,
-                position: 4
-            }
+            ProvisionError::ControlCharacter { field: "account 1 SIP server".into(), code_point: 10, position: 4 }
         );
-        assert_eq!(
-            profile, before,
-            "the display name set before the failure is not kept"
-        );
+        assert_eq!(profile, before, "the display name set before the failure is not kept");
         assert!(profile.update_account(2, |a| a.set_password("\0")).is_err());
         assert_eq!(profile, before, "no empty account 2 is left behind");
     }
@@ -182,14 +173,8 @@ mod tests {
     #[test]
     fn indices_are_checked() {
         let mut profile = Profile::new();
-        assert!(matches!(
-            profile.set_account(0, Account::new()),
-            Err(ProvisionError::InvalidArgument { .. })
-        ));
-        assert!(matches!(
-            profile.set_account(17, Account::new()),
-            Err(ProvisionError::LimitExceeded { .. })
-        ));
+        assert!(matches!(profile.set_account(0, Account::new()), Err(ProvisionError::InvalidArgument { .. })));
+        assert!(matches!(profile.set_account(17, Account::new()), Err(ProvisionError::LimitExceeded { .. })));
         let key = Key::new(KeyMode::BLF, 1, "Anna", "201").unwrap();
         assert!(profile.set_key(KeyKind::Vpk, 41, key.clone()).is_err());
         assert!(profile.set_key(KeyKind::Mpk, 25, key.clone()).is_err());
@@ -201,10 +186,7 @@ mod tests {
     fn a_vpk_label_too_long_for_a_vpk_is_refused_and_not_stored() {
         let mut profile = Profile::new();
         let key = Key::new(KeyMode::SPEED_DIAL, 1, &"L".repeat(40), "200").unwrap();
-        assert!(matches!(
-            profile.set_key(KeyKind::Vpk, 3, key.clone()),
-            Err(ProvisionError::ValueTooLong { .. })
-        ));
+        assert!(matches!(profile.set_key(KeyKind::Vpk, 3, key.clone()), Err(ProvisionError::ValueTooLong { .. })));
         assert_eq!(profile, Profile::new());
         assert!(profile.set_key(KeyKind::Mpk, 3, key).is_ok());
     }

@@ -51,9 +51,7 @@ impl RawSettings {
 
     /// Every raw setting, in a stable order.
     pub fn iter(&self) -> impl Iterator<Item = (&Address, &str)> {
-        self.0
-            .iter()
-            .map(|(address, value)| (address, value.as_str()))
+        self.0.iter().map(|(address, value)| (address, value.as_str()))
     }
 }
 
@@ -63,11 +61,7 @@ impl fmt::Debug for RawSettings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_map()
             .entries(self.0.iter().map(|(address, value)| {
-                let shown = if address.secret() {
-                    "<redacted>"
-                } else {
-                    value.as_str()
-                };
+                let shown = if address.secret() { "<redacted>" } else { value.as_str() };
                 (address.describe(), shown)
             }))
             .finish()
@@ -86,17 +80,11 @@ pub(crate) fn parse_name(name: &str) -> Result<Address, ProvisionError> {
     if plausible_alias(name) {
         return Ok(Address::Alias(name.to_owned()));
     }
-    Err(unknown(
-        name,
-        "neither a P-number (P1234 or 1234) nor a v2 alias (dotted words such as account.1.sip.userid)",
-    ))
+    Err(unknown(name, "neither a P-number (P1234 or 1234) nor a v2 alias (dotted words such as account.1.sip.userid)"))
 }
 
 fn unknown(name: &str, reason: &str) -> ProvisionError {
-    ProvisionError::UnknownSetting {
-        name: shown(name),
-        reason: reason.to_owned(),
-    }
+    ProvisionError::UnknownSetting { name: shown(name), reason: reason.to_owned() }
 }
 
 /// The number in `P1234`, `p1234` or `1234`, if `name` has that form.
@@ -106,10 +94,7 @@ fn p_number(name: &str) -> Option<&str> {
 }
 
 fn p_address(name: &str, digits: &str) -> Result<Address, ProvisionError> {
-    let p = digits
-        .parse::<u32>()
-        .ok()
-        .filter(|p| (1..=HIGHEST_P_NUMBER).contains(p));
+    let p = digits.parse::<u32>().ok().filter(|p| (1..=HIGHEST_P_NUMBER).contains(p));
     let p = p.ok_or_else(|| unknown(name, "P-numbers run from 1 to 99999"))?;
     Ok(match find_p_number(p) {
         Some((setting, index)) => Address::Known(setting, index),
@@ -118,18 +103,13 @@ fn p_address(name: &str, digits: &str) -> Result<Address, ProvisionError> {
 }
 
 /// A table setting named by alias, once its index is in range.
-fn known_address(
-    name: &str,
-    setting: &'static Setting,
-    index: u32,
-) -> Result<Address, ProvisionError> {
+fn known_address(name: &str, setting: &'static Setting, index: u32) -> Result<Address, ProvisionError> {
     let (what, most, plural) = match &setting.binding {
         Binding::Global { .. } => return Ok(Address::Known(setting, 0)),
         Binding::Account { .. } => ("account", MOST_ACCOUNTS, "accounts"),
         Binding::Key { kind, .. } => (kind.name(), kind.most(), kind.plural()),
     };
-    check_index(what, index, most, plural)
-        .map_err(|error| error.within(&format!("setting {}", shown(name))))?;
+    check_index(what, index, most, plural).map_err(|error| error.within(&format!("setting {}", shown(name))))?;
     // check_index kept the index within a u8.
     Ok(Address::Known(setting, index as u8))
 }
@@ -137,9 +117,7 @@ fn known_address(
 fn plausible_alias(name: &str) -> bool {
     let mut words = name.split('.');
     let starts_with_letter = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
-    let words_ok = words.all(|word| {
-        !word.is_empty() && word.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-    });
+    let words_ok = words.all(|word| !word.is_empty() && word.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
     starts_with_letter && words_ok && name.contains('.')
 }
 
@@ -151,63 +129,29 @@ mod tests {
     fn p_numbers_and_aliases_of_one_setting_are_the_same_setting() {
         let mut raw = RawSettings::default();
         raw.set("P47", "a.example.com").unwrap();
-        raw.set("account.1.sip.server.1.address", "b.example.com")
-            .unwrap();
+        raw.set("account.1.sip.server.1.address", "b.example.com").unwrap();
         raw.set("47", "c.example.com").unwrap();
-        let all: Vec<_> = raw
-            .iter()
-            .map(|(address, value)| (address.describe(), value.to_owned()))
-            .collect();
-        assert_eq!(
-            all,
-            [(
-                "account 1 SIP server".to_owned(),
-                "c.example.com".to_owned()
-            )]
-        );
+        let all: Vec<_> = raw.iter().map(|(address, value)| (address.describe(), value.to_owned())).collect();
+        assert_eq!(all, [("account 1 SIP server".to_owned(), "c.example.com".to_owned())]);
     }
 
     #[test]
     fn names_the_table_lacks() {
         assert_eq!(parse_name("P8467"), Ok(Address::PNumber(8467)));
         assert_eq!(parse_name("p8467"), Ok(Address::PNumber(8467)));
-        assert_eq!(
-            parse_name("call.dnd.enable"),
-            Ok(Address::Alias("call.dnd.enable".into()))
-        );
-        assert_eq!(
-            parse_name("account.7.sip.telUri"),
-            Ok(Address::Alias("account.7.sip.telUri".into()))
-        );
-        for bad in [
-            "P", "P0", "P100000", "x", "1.2", ".a.b", "a..b", "a.b.", "a b.c", "a.b-c", "a/b.c",
-            "Pabc",
-        ] {
-            assert!(
-                matches!(parse_name(bad), Err(ProvisionError::UnknownSetting { .. })),
-                "{bad}"
-            );
+        assert_eq!(parse_name("call.dnd.enable"), Ok(Address::Alias("call.dnd.enable".into())));
+        assert_eq!(parse_name("account.7.sip.telUri"), Ok(Address::Alias("account.7.sip.telUri".into())));
+        for bad in ["P", "P0", "P100000", "x", "1.2", ".a.b", "a..b", "a.b.", "a b.c", "a.b-c", "a/b.c", "Pabc"] {
+            assert!(matches!(parse_name(bad), Err(ProvisionError::UnknownSetting { .. })), "{bad}");
         }
-        assert!(matches!(
-            parse_name("a.\nb"),
-            Err(ProvisionError::ControlCharacter { .. })
-        ));
+        assert!(matches!(parse_name("a.\nb"), Err(ProvisionError::ControlCharacter { .. })));
     }
 
     #[test]
     fn indices_of_table_aliases_are_checked() {
-        assert!(matches!(
-            parse_name("account.17.sip.userid"),
-            Err(ProvisionError::LimitExceeded { .. })
-        ));
-        assert!(matches!(
-            parse_name("pks.vpk.41.keyMode"),
-            Err(ProvisionError::LimitExceeded { .. })
-        ));
-        assert!(matches!(
-            parse_name("account.0.sip.userid"),
-            Err(ProvisionError::InvalidArgument { .. })
-        ));
+        assert!(matches!(parse_name("account.17.sip.userid"), Err(ProvisionError::LimitExceeded { .. })));
+        assert!(matches!(parse_name("pks.vpk.41.keyMode"), Err(ProvisionError::LimitExceeded { .. })));
+        assert!(matches!(parse_name("account.0.sip.userid"), Err(ProvisionError::InvalidArgument { .. })));
         assert!(parse_name("account.16.sip.userid").is_ok());
         assert!(parse_name("pks.mpk.24.value").is_ok());
     }
@@ -215,18 +159,9 @@ mod tests {
     #[test]
     fn values_are_checked_with_the_table_limits() {
         let mut raw = RawSettings::default();
-        assert!(matches!(
-            raw.set("pks.vpk.3.description", &"d".repeat(33)),
-            Err(ProvisionError::ValueTooLong { .. })
-        ));
-        assert!(matches!(
-            raw.set("P402", "not a host"),
-            Err(ProvisionError::InvalidArgument { .. })
-        ));
-        assert!(matches!(
-            raw.set("P8467", "1\r\n"),
-            Err(ProvisionError::ControlCharacter { .. })
-        ));
+        assert!(matches!(raw.set("pks.vpk.3.description", &"d".repeat(33)), Err(ProvisionError::ValueTooLong { .. })));
+        assert!(matches!(raw.set("P402", "not a host"), Err(ProvisionError::InvalidArgument { .. })));
+        assert!(matches!(raw.set("P8467", "1\r\n"), Err(ProvisionError::ControlCharacter { .. })));
         assert_eq!(raw, RawSettings::default());
     }
 

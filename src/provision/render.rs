@@ -59,9 +59,5 @@ pub fn render(profile: &Profile, target: &Target) -> Result<Rendered, ProvisionE
     }
     let plan = plan(profile, target, &model, &mut warnings)?;
     let bytes = xml::write(target.format(), target.mac(), plan.items())?;
-    Ok(Rendered {
-        file_name: file_name(target.mac()),
-        bytes,
-        warnings,
-    })
+    Ok(Rendered { file_name: file_name(target.mac()), bytes, warnings })
 }

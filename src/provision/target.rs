@@ -20,8 +20,7 @@ pub struct Target {
 
 /// Parses a MAC (`000b82f55284`, `00:0B:82:F5:52:84`, `00-0b-82-f5-52-84`).
 pub fn parse_mac(text: &str) -> Result<Mac, ProvisionError> {
-    text.parse()
-        .map_err(|_| ProvisionError::InvalidMac { text: shown(text) })
+    text.parse().map_err(|_| ProvisionError::InvalidMac { text: shown(text) })
 }
 
 impl Target {
@@ -30,13 +29,7 @@ impl Target {
     /// warning. Refuses a model with control characters or more than 64 characters.
     pub fn new(mac: Mac, model: &str, format: Format) -> Result<Target, ProvisionError> {
         check_text("phone model", model, LIMIT_MODEL)?;
-        Ok(Target {
-            mac,
-            model: model.trim().to_owned(),
-            format,
-            provisioning_url: None,
-            capabilities: None,
-        })
+        Ok(Target { mac, model: model.trim().to_owned(), format, provisioning_url: None, capabilities: None })
     }
 
     /// Where this phone fetches its config (the URL the NOTIFY sends), e.g.
@@ -49,10 +42,7 @@ impl Target {
 
     /// Uses `capabilities` instead of the model table's (for firmware that has more
     /// accounts or keys than the table assumes). Refuses figures no GRP26xx could have.
-    pub fn with_capabilities(
-        mut self,
-        capabilities: Capabilities,
-    ) -> Result<Target, ProvisionError> {
+    pub fn with_capabilities(mut self, capabilities: Capabilities) -> Result<Target, ProvisionError> {
         capabilities.check()?;
         self.capabilities = Some(capabilities);
         Ok(self)
@@ -82,11 +72,7 @@ impl Target {
     pub(crate) fn resolve_model(&self) -> ResolvedModel {
         let resolved = resolve(&self.model);
         match self.capabilities {
-            Some(capabilities) => ResolvedModel {
-                capabilities,
-                known: true,
-                ..resolved
-            },
+            Some(capabilities) => ResolvedModel { capabilities, known: true, ..resolved },
             None => resolved,
         }
     }
@@ -98,35 +84,20 @@ mod tests {
 
     #[test]
     fn every_mac_form_gives_the_same_mac() {
-        assert_eq!(
-            parse_mac("00:0B:82:F5:52:84").unwrap().to_string(),
-            "000b82f55284"
-        );
+        assert_eq!(parse_mac("00:0B:82:F5:52:84").unwrap().to_string(), "000b82f55284");
         assert_eq!(parse_mac("00-0b-82-f5-52-84"), parse_mac("000B82F55284"));
     }
 
     #[test]
     fn models_and_capabilities() {
         let mac = parse_mac("000b82f55284").unwrap();
-        assert!(matches!(
-            Target::new(mac, "GRP\n2612", Format::V1),
-            Err(ProvisionError::ControlCharacter { .. })
-        ));
+        assert!(matches!(Target::new(mac, "GRP\n2612", Format::V1), Err(ProvisionError::ControlCharacter { .. })));
         let target = Target::new(mac, " grp2612w ", Format::V2).unwrap();
         assert_eq!(target.resolve_model().name, "GRP2612");
-        let more = Capabilities {
-            accounts: 4,
-            vpks: 16,
-            fixed_vpks: 4,
-            mpks: 0,
-            v1_accounts: 4,
-        };
+        let more = Capabilities { accounts: 4, vpks: 16, fixed_vpks: 4, mpks: 0, v1_accounts: 4 };
         let target = target.with_capabilities(more).unwrap();
         assert_eq!(target.resolve_model().capabilities.accounts, 4);
-        let impossible = Capabilities {
-            accounts: 17,
-            ..more
-        };
+        let impossible = Capabilities { accounts: 17, ..more };
         assert!(target.with_capabilities(impossible).is_err());
     }
 }

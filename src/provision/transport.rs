@@ -23,14 +23,7 @@ pub enum Transport {
 const TRANSPORTS: &[(Transport, &[&str], Spelling)] = &[
     (Transport::Udp, &["udp"], Spelling { v1: "0", v2: "UDP" }),
     (Transport::Tcp, &["tcp"], Spelling { v1: "1", v2: "TCP" }),
-    (
-        Transport::Tls,
-        &["tls", "tlstcp", "tlsortcp"],
-        Spelling {
-            v1: "2",
-            v2: "TlsOrTcp",
-        },
-    ),
+    (Transport::Tls, &["tls", "tlstcp", "tlsortcp"], Spelling { v1: "2", v2: "TlsOrTcp" }),
 ];
 
 impl Transport {
@@ -50,10 +43,7 @@ impl FromStr for Transport {
             .find(|(_, names, _)| names.contains(&loose.as_str()))
             .map(|(transport, _, _)| *transport)
             .ok_or_else(|| {
-                ProvisionError::invalid(format!(
-                    "unknown SIP transport {} (want UDP, TCP or TLS)",
-                    shown(name)
-                ))
+                ProvisionError::invalid(format!("unknown SIP transport {} (want UDP, TCP or TLS)", shown(name)))
             })
     }
 }
@@ -79,13 +69,7 @@ mod tests {
             assert_eq!(transport.to_string().parse::<Transport>(), Ok(*transport));
         }
         assert_eq!("TLS/TCP".parse::<Transport>(), Ok(Transport::Tls));
-        assert_eq!(
-            Transport::Tls.spelling(),
-            Spelling {
-                v1: "2",
-                v2: "TlsOrTcp"
-            }
-        );
+        assert_eq!(Transport::Tls.spelling(), Spelling { v1: "2", v2: "TlsOrTcp" });
         assert!("sctp".parse::<Transport>().is_err());
     }
 }

@@ -22,39 +22,11 @@ pub enum Protocol {
 /// In the order of the [`Protocol`] variants: URL scheme, then P212/P6767 "0 TFTP, 1 HTTP,
 /// 2 HTTPS, 3 FTP, 4 FTPS" (S1) and the v2 words (phone metaconfig, S2).
 const PROTOCOLS: &[(Protocol, &str, Spelling)] = &[
-    (
-        Protocol::Tftp,
-        "tftp",
-        Spelling {
-            v1: "0",
-            v2: "TFTP",
-        },
-    ),
-    (
-        Protocol::Http,
-        "http",
-        Spelling {
-            v1: "1",
-            v2: "HTTP",
-        },
-    ),
-    (
-        Protocol::Https,
-        "https",
-        Spelling {
-            v1: "2",
-            v2: "HTTPS",
-        },
-    ),
+    (Protocol::Tftp, "tftp", Spelling { v1: "0", v2: "TFTP" }),
+    (Protocol::Http, "http", Spelling { v1: "1", v2: "HTTP" }),
+    (Protocol::Https, "https", Spelling { v1: "2", v2: "HTTPS" }),
     (Protocol::Ftp, "ftp", Spelling { v1: "3", v2: "FTP" }),
-    (
-        Protocol::Ftps,
-        "ftps",
-        Spelling {
-            v1: "4",
-            v2: "FTPS",
-        },
-    ),
+    (Protocol::Ftps, "ftps", Spelling { v1: "4", v2: "FTPS" }),
 ];
 
 impl Protocol {
@@ -69,10 +41,7 @@ impl Protocol {
 
     fn from_scheme(scheme: &str) -> Option<Protocol> {
         let scheme = loose_name(scheme);
-        PROTOCOLS
-            .iter()
-            .find(|(_, known, _)| *known == scheme)
-            .map(|(protocol, _, _)| *protocol)
+        PROTOCOLS.iter().find(|(_, known, _)| *known == scheme).map(|(protocol, _, _)| *protocol)
     }
 }
 
@@ -93,33 +62,23 @@ impl ServerLocation {
     pub fn parse(field: &str, url: &str) -> Result<ServerLocation, ProvisionError> {
         check_text(field, url, LIMIT_SERVER_PATH + "ftps://".len())?;
         let refuse = |why: &str| ProvisionError::invalid(format!("{field} {why}"));
-        let (scheme, rest) = url
-            .split_once("://")
-            .ok_or_else(|| refuse("has no scheme (want e.g. https://host/dir/)"))?;
-        let protocol = Protocol::from_scheme(scheme).ok_or_else(|| {
-            refuse("has a scheme the phone cannot use (want tftp, http, https, ftp or ftps)")
-        })?;
+        let (scheme, rest) =
+            url.split_once("://").ok_or_else(|| refuse("has no scheme (want e.g. https://host/dir/)"))?;
+        let protocol = Protocol::from_scheme(scheme)
+            .ok_or_else(|| refuse("has a scheme the phone cannot use (want tftp, http, https, ftp or ftps)"))?;
         let host = rest.split('/').next().unwrap_or_default();
         if host.is_empty() {
             return Err(refuse("has no host"));
         }
         if host.contains('@') {
-            return Err(refuse(
-                "contains user:password@; set the server credentials instead",
-            ));
+            return Err(refuse("contains user:password@; set the server credentials instead"));
         }
-        if rest
-            .chars()
-            .any(|c| c.is_whitespace() || c == '?' || c == '#')
-        {
+        if rest.chars().any(|c| c.is_whitespace() || c == '?' || c == '#') {
             return Err(refuse("contains a space, a query or a fragment"));
         }
         let path = rest.trim_end_matches('/');
         check_text(field, path, LIMIT_SERVER_PATH)?;
-        Ok(ServerLocation {
-            protocol,
-            path: path.to_owned(),
-        })
+        Ok(ServerLocation { protocol, path: path.to_owned() })
     }
 
     /// How the phone fetches.
@@ -141,13 +100,7 @@ mod tests {
     fn the_example_from_the_issue() {
         let location = ServerLocation::parse("URL", "https://10.0.0.5:8443/gspnp/abc123/").unwrap();
         assert_eq!(location.protocol(), Protocol::Https);
-        assert_eq!(
-            location.protocol().spelling(),
-            Spelling {
-                v1: "2",
-                v2: "HTTPS"
-            }
-        );
+        assert_eq!(location.protocol().spelling(), Spelling { v1: "2", v2: "HTTPS" });
         assert_eq!(location.path(), "10.0.0.5:8443/gspnp/abc123");
     }
 
@@ -155,24 +108,12 @@ mod tests {
     fn every_scheme_and_plain_hosts() {
         for (url, protocol, path) in [
             ("tftp://10.0.0.1", Protocol::Tftp, "10.0.0.1"),
-            (
-                "HTTP://pbx.example.com/prov",
-                Protocol::Http,
-                "pbx.example.com/prov",
-            ),
+            ("HTTP://pbx.example.com/prov", Protocol::Http, "pbx.example.com/prov"),
             ("ftp://pbx//", Protocol::Ftp, "pbx"),
-            (
-                "ftps://[2001:db8::1]:990/gs/",
-                Protocol::Ftps,
-                "[2001:db8::1]:990/gs",
-            ),
+            ("ftps://[2001:db8::1]:990/gs/", Protocol::Ftps, "[2001:db8::1]:990/gs"),
         ] {
             let location = ServerLocation::parse("URL", url).unwrap();
-            assert_eq!(
-                (location.protocol(), location.path()),
-                (protocol, path),
-                "{url}"
-            );
+            assert_eq!((location.protocol(), location.path()), (protocol, path), "{url}");
         }
         for (index, (protocol, scheme, _)) in PROTOCOLS.iter().enumerate() {
             assert_eq!(*protocol as usize, index);
@@ -190,24 +131,12 @@ mod tests {
             "https://pbx/dir#top",
             "https://pbx/a dir/",
         ] {
-            assert!(
-                matches!(
-                    ServerLocation::parse("URL", url),
-                    Err(ProvisionError::InvalidArgument { .. })
-                ),
-                "{url}"
-            );
+            assert!(matches!(ServerLocation::parse("URL", url), Err(ProvisionError::InvalidArgument { .. })), "{url}");
         }
         let error = ServerLocation::parse("URL", "https://admin:s3cret@pbx/").unwrap_err();
         assert!(!error.to_string().contains("s3cret"), "{error}");
-        assert!(matches!(
-            ServerLocation::parse("URL", "https://pbx/\n"),
-            Err(ProvisionError::ControlCharacter { .. })
-        ));
+        assert!(matches!(ServerLocation::parse("URL", "https://pbx/\n"), Err(ProvisionError::ControlCharacter { .. })));
         let long = format!("https://pbx/{}", "d".repeat(600));
-        assert!(matches!(
-            ServerLocation::parse("URL", &long),
-            Err(ProvisionError::ValueTooLong { .. })
-        ));
+        assert!(matches!(ServerLocation::parse("URL", &long), Err(ProvisionError::ValueTooLong { .. })));
     }
 }

@@ -41,31 +41,18 @@ pub(crate) fn check_text(field: &str, value: &str, limit: usize) -> Result<(), P
         length += 1;
     }
     if length > limit {
-        return Err(ProvisionError::ValueTooLong {
-            field: field.to_owned(),
-            length,
-            limit,
-        });
+        return Err(ProvisionError::ValueTooLong { field: field.to_owned(), length, limit });
     }
     Ok(())
 }
 
 /// Refuses `index` 0 (counting starts at 1) and indices above `most`; `what` names the
 /// thing counted ("account", "VPK") and `plural` the limit ("accounts", "VPKs").
-pub(crate) fn check_index(
-    what: &str,
-    index: u32,
-    most: u8,
-    plural: &str,
-) -> Result<(), ProvisionError> {
+pub(crate) fn check_index(what: &str, index: u32, most: u8, plural: &str) -> Result<(), ProvisionError> {
     if index == 0 {
-        Err(ProvisionError::invalid(format!(
-            "{what} 0: {plural} are counted from 1"
-        )))
+        Err(ProvisionError::invalid(format!("{what} 0: {plural} are counted from 1")))
     } else if index > u32::from(most) {
-        Err(ProvisionError::limit(format!(
-            "{what} {index}: no GRP26xx has more than {most} {plural}"
-        )))
+        Err(ProvisionError::limit(format!("{what} {index}: no GRP26xx has more than {most} {plural}")))
     } else {
         Ok(())
     }
@@ -73,11 +60,7 @@ pub(crate) fn check_index(
 
 /// Refuses anything but `host`, `host:port`, `[v6]`, `[v6]:port` or a bare IPv6 address
 /// (after [`check_text`]); the empty string is allowed and means "not set".
-pub(crate) fn check_host_port(
-    field: &str,
-    value: &str,
-    limit: usize,
-) -> Result<(), ProvisionError> {
+pub(crate) fn check_host_port(field: &str, value: &str, limit: usize) -> Result<(), ProvisionError> {
     check_text(field, value, limit)?;
     if value.is_empty() {
         return Ok(());
@@ -86,26 +69,17 @@ pub(crate) fn check_host_port(
     if value.contains("://") || value.to_ascii_lowercase().starts_with("sip:") {
         return Err(refuse("has a scheme"));
     }
-    if value
-        .chars()
-        .any(|c| c.is_whitespace() || matches!(c, '/' | '@' | '?' | '#'))
-    {
+    if value.chars().any(|c| c.is_whitespace() || matches!(c, '/' | '@' | '?' | '#')) {
         return Err(refuse("contains a space, '/', '@', '?' or '#'"));
     }
     let port = if let Some(rest) = value.strip_prefix('[') {
-        let (host, after) = rest
-            .split_once(']')
-            .ok_or_else(|| refuse("has no closing ']'"))?;
+        let (host, after) = rest.split_once(']').ok_or_else(|| refuse("has no closing ']'"))?;
         if host.is_empty() {
             return Err(refuse("has an empty host"));
         }
         match after {
             "" => None,
-            _ => Some(
-                after
-                    .strip_prefix(':')
-                    .ok_or_else(|| refuse("has text after ']'"))?,
-            ),
+            _ => Some(after.strip_prefix(':').ok_or_else(|| refuse("has text after ']'"))?),
         }
     } else {
         match value.matches(':').count() {
@@ -131,27 +105,16 @@ mod tests {
 
     #[test]
     fn control_characters_are_refused_with_their_position() {
-        for (value, code_point, position) in [
-            ("a\rb", 0x0d, 2),
-            ("\n", 0x0a, 1),
-            ("ab\0", 0, 3),
-            ("a\tb", 9, 2),
-            ("x\u{7f}", 0x7f, 2),
-        ] {
+        for (value, code_point, position) in
+            [("a\rb", 0x0d, 2), ("\n", 0x0a, 1), ("ab\0", 0, 3), ("a\tb", 9, 2), ("x\u{7f}", 0x7f, 2)]
+        {
             assert_eq!(
                 check_text("name", value, 100),
-                Err(ProvisionError::ControlCharacter {
-                    field: "name".into(),
-                    code_point,
-                    position
-                })
+                Err(ProvisionError::ControlCharacter { field: "name".into(), code_point, position })
             );
         }
         assert!(check_text("name", "\u{85}", 100).is_err(), "C1 NEL");
-        assert!(
-            check_text("name", "\u{FFFE}", 100).is_err(),
-            "not an XML character"
-        );
+        assert!(check_text("name", "\u{FFFE}", 100).is_err(), "not an XML character");
     }
 
     #[test]
@@ -160,24 +123,13 @@ mod tests {
         assert_eq!(check_text("name", "Müller", 6), Ok(()));
         assert_eq!(
             check_text("name", "Müller", 5),
-            Err(ProvisionError::ValueTooLong {
-                field: "name".into(),
-                length: 6,
-                limit: 5
-            })
+            Err(ProvisionError::ValueTooLong { field: "name".into(), length: 6, limit: 5 })
         );
     }
 
     #[test]
     fn host_port_forms() {
-        for good in [
-            "",
-            "pbx.example.com",
-            "10.0.0.5:5060",
-            "[2001:db8::1]:5061",
-            "[::1]",
-            "fe80::1",
-        ] {
+        for good in ["", "pbx.example.com", "10.0.0.5:5060", "[2001:db8::1]:5061", "[::1]", "fe80::1"] {
             assert_eq!(check_host_port("SIP server", good, 256), Ok(()), "{good}");
         }
         for bad in [

@@ -5,12 +5,7 @@ use crate::provision::format::Value;
 use crate::provision::keys::{Key, KeyKind};
 
 const fn range(first: u8, last: u8, base: u32, step: u32) -> KeyRange {
-    KeyRange {
-        first,
-        last,
-        base,
-        step,
-    }
+    KeyRange { first, last, base, step }
 }
 
 /// The four settings of a key of `kind`, given the P-number ranges of mode, account,
@@ -20,44 +15,11 @@ const fn key_fields(kind: KeyKind, p: [&'static [KeyRange]; 4]) -> [Setting; 4] 
     let mode = Read::Value(|key: &Key| Some(Value::Spelled(key.mode().spelling())));
     let account = Read::Value(|key: &Key| Some(Value::number(key.account() - 1)));
     [
-        setting(
-            "mode",
-            "keyMode",
-            Binding::Key {
-                kind,
-                p: p[0],
-                read: mode,
-            },
-        ),
-        setting(
-            "account",
-            "account",
-            Binding::Key {
-                kind,
-                p: p[1],
-                read: account,
-            },
-        ),
-        setting(
-            "label",
-            "description",
-            Binding::Key {
-                kind,
-                p: p[2],
-                read: Read::Text(Key::label),
-            },
-        )
-        .at_most(label_limit),
-        setting(
-            "value",
-            "value",
-            Binding::Key {
-                kind,
-                p: p[3],
-                read: Read::Text(Key::value),
-            },
-        )
-        .at_most(value_limit),
+        setting("mode", "keyMode", Binding::Key { kind, p: p[0], read: mode }),
+        setting("account", "account", Binding::Key { kind, p: p[1], read: account }),
+        setting("label", "description", Binding::Key { kind, p: p[2], read: Read::Text(Key::label) })
+            .at_most(label_limit),
+        setting("value", "value", Binding::Key { kind, p: p[3], read: Read::Text(Key::value) }).at_most(value_limit),
     ]
 }
 
@@ -78,29 +40,9 @@ pub(crate) static VPK_SETTINGS: [Setting; 4] = key_fields(
 pub(crate) static MPK_SETTINGS: [Setting; 4] = key_fields(
     KeyKind::Mpk,
     [
-        &[
-            range(1, 7, 323, 1),
-            range(8, 8, 353, 1),
-            range(9, 18, 357, 4),
-            range(19, 24, 1440, 4),
-        ],
-        &[
-            range(1, 7, 301, 3),
-            range(8, 8, 354, 1),
-            range(9, 18, 358, 4),
-            range(19, 24, 1441, 4),
-        ],
-        &[
-            range(1, 7, 302, 3),
-            range(8, 8, 355, 1),
-            range(9, 18, 359, 4),
-            range(19, 24, 1442, 4),
-        ],
-        &[
-            range(1, 7, 303, 3),
-            range(8, 8, 356, 1),
-            range(9, 18, 360, 4),
-            range(19, 24, 1443, 4),
-        ],
+        &[range(1, 7, 323, 1), range(8, 8, 353, 1), range(9, 18, 357, 4), range(19, 24, 1440, 4)],
+        &[range(1, 7, 301, 3), range(8, 8, 354, 1), range(9, 18, 358, 4), range(19, 24, 1441, 4)],
+        &[range(1, 7, 302, 3), range(8, 8, 355, 1), range(9, 18, 359, 4), range(19, 24, 1442, 4)],
+        &[range(1, 7, 303, 3), range(8, 8, 356, 1), range(9, 18, 360, 4), range(19, 24, 1443, 4)],
     ],
 );

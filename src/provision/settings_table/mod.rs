@@ -48,11 +48,7 @@ pub(crate) enum Binding {
     /// One per account; P-numbers for accounts 1-6.
     Account { p: [u32; 6], read: Read<Account> },
     /// One per key of `kind`; P-numbers by key ranges.
-    Key {
-        kind: KeyKind,
-        p: &'static [KeyRange],
-        read: Read<Key>,
-    },
+    Key { kind: KeyKind, p: &'static [KeyRange], read: Read<Key> },
 }
 
 /// How a setting's value is read from the part of the profile it belongs to.
@@ -85,9 +81,7 @@ pub(crate) struct KeyRange {
 
 impl KeyRange {
     fn p_number(&self, key: u8) -> Option<u32> {
-        (self.first..=self.last)
-            .contains(&key)
-            .then(|| self.base + self.step * u32::from(key - self.first))
+        (self.first..=self.last).contains(&key).then(|| self.base + self.step * u32::from(key - self.first))
     }
 
     fn key_of(&self, p: u32) -> Option<u8> {
@@ -120,12 +114,8 @@ impl Setting {
         match &self.binding {
             Binding::Global { .. } => None,
             Binding::Account { .. } => Some("account."),
-            Binding::Key {
-                kind: KeyKind::Vpk, ..
-            } => Some("pks.vpk."),
-            Binding::Key {
-                kind: KeyKind::Mpk, ..
-            } => Some("pks.mpk."),
+            Binding::Key { kind: KeyKind::Vpk, .. } => Some("pks.vpk."),
+            Binding::Key { kind: KeyKind::Mpk, .. } => Some("pks.mpk."),
         }
     }
 
@@ -182,26 +172,15 @@ impl Setting {
         match &self.binding {
             Binding::Global { .. } => 0,
             Binding::Account { .. } => 1,
-            Binding::Key {
-                kind: KeyKind::Vpk, ..
-            } => 2,
-            Binding::Key {
-                kind: KeyKind::Mpk, ..
-            } => 3,
+            Binding::Key { kind: KeyKind::Vpk, .. } => 2,
+            Binding::Key { kind: KeyKind::Mpk, .. } => 3,
         }
     }
 }
 
 /// A setting of ordinary text: at most [`LIMIT_GENERAL`] characters, not secret.
 pub(super) const fn setting(label: &'static str, alias: &'static str, binding: Binding) -> Setting {
-    Setting {
-        label,
-        alias,
-        limit: LIMIT_GENERAL,
-        secret: false,
-        host: false,
-        binding,
-    }
+    Setting { label, alias, limit: LIMIT_GENERAL, secret: false, host: false, binding }
 }
 
 impl Setting {
@@ -212,10 +191,7 @@ impl Setting {
 
     /// The same setting, its value never shown.
     pub(super) const fn secret(self) -> Setting {
-        Setting {
-            secret: true,
-            ..self
-        }
+        Setting { secret: true, ..self }
     }
 
     /// The same setting, its value `host[:port]`.
@@ -257,10 +233,9 @@ pub(crate) fn find_p_number(p: u32) -> Option<(&'static Setting, u8)> {
     all_settings().find_map(|setting| {
         let index = match &setting.binding {
             Binding::Global { p: own, .. } => (*own == p).then_some(0),
-            Binding::Account { p: own, .. } => own
-                .iter()
-                .position(|&candidate| candidate == p)
-                .and_then(|i| u8::try_from(i + 1).ok()),
+            Binding::Account { p: own, .. } => {
+                own.iter().position(|&candidate| candidate == p).and_then(|i| u8::try_from(i + 1).ok())
+            }
             Binding::Key { p: ranges, .. } => ranges.iter().find_map(|range| range.key_of(p)),
         }?;
         Some((setting, index))
@@ -273,10 +248,7 @@ pub(crate) fn find_p_number(p: u32) -> Option<(&'static Setting, u8)> {
 pub(crate) fn find_alias(name: &str) -> Option<(&'static Setting, u32)> {
     let lower = name.to_ascii_lowercase();
     all_settings().find_map(|setting| match setting.indexed_prefix() {
-        None => setting
-            .alias
-            .eq_ignore_ascii_case(name)
-            .then_some((setting, 0)),
+        None => setting.alias.eq_ignore_ascii_case(name).then_some((setting, 0)),
         Some(prefix) => {
             let (index, suffix) = lower.strip_prefix(prefix)?.split_once('.')?;
             let digits = !index.is_empty() && index.bytes().all(|b| b.is_ascii_digit());
@@ -309,17 +281,12 @@ mod tests {
     fn every_p_number_is_used_once_and_maps_back() {
         let mut seen = BTreeMap::new();
         for (setting, index) in every_address() {
-            let p = setting
-                .p_number(index)
-                .unwrap_or_else(|| panic!("{}", setting.describe(index)));
+            let p = setting.p_number(index).unwrap_or_else(|| panic!("{}", setting.describe(index)));
             if let Some(other) = seen.insert(p, setting.describe(index)) {
                 panic!("P{p} is both {other} and {}", setting.describe(index));
             }
             let (found, found_index) = find_p_number(p).unwrap();
-            assert_eq!(
-                (found.v2_name(found_index), found_index),
-                (setting.v2_name(index), index)
-            );
+            assert_eq!((found.v2_name(found_index), found_index), (setting.v2_name(index), index));
         }
         assert_eq!(seen.len(), 14 + 23 * 6 + 4 * 40 + 4 * 24);
     }
@@ -355,28 +322,15 @@ mod tests {
             assert_eq!(numbers, expected, "key {key}");
         }
         assert_eq!(VPK_SETTINGS[0].p_number(41), None);
-        assert_eq!(
-            SIP_SERVER.p_number(7),
-            None,
-            "accounts 7-16 have no v1 numbers"
-        );
+        assert_eq!(SIP_SERVER.p_number(7), None, "accounts 7-16 have no v1 numbers");
         assert_eq!(SIP_SERVER.v2_name(12), "account.12.sip.server.1.address");
     }
 
     #[test]
     fn aliases_that_are_not_in_the_table() {
-        for name in [
-            "account.x.sip.userid",
-            "account..sip.userid",
-            "account.1.sip.nothing",
-            "pks.vpk.1",
-            "foo.bar",
-        ] {
+        for name in ["account.x.sip.userid", "account..sip.userid", "account.1.sip.nothing", "pks.vpk.1", "foo.bar"] {
             assert!(find_alias(name).is_none(), "{name}");
         }
-        assert_eq!(
-            find_alias("account.99.sip.userid").map(|(_, index)| index),
-            Some(99)
-        );
+        assert_eq!(find_alias("account.99.sip.userid").map(|(_, index)| index), Some(99));
     }
 }

@@ -15,10 +15,7 @@ pub(super) const PROVISIONING_URL: &str = "https://10.0.0.5:8443/gspnp/abc123/";
 
 /// A target for `model` in `format` with [`PROVISIONING_URL`].
 pub(super) fn target(model: &str, format: Format) -> Target {
-    Target::new(mac(), model, format)
-        .unwrap()
-        .with_provisioning_url(PROVISIONING_URL)
-        .unwrap()
+    Target::new(mac(), model, format).unwrap().with_provisioning_url(PROVISIONING_URL).unwrap()
 }
 
 /// An account with the fields every fixture sets.
@@ -44,13 +41,7 @@ pub(super) type KeyRow = (u8, &'static str, u8, &'static str, &'static str);
 /// Puts `keys` of `kind` into `profile`.
 pub(super) fn put_keys(profile: &mut Profile, kind: KeyKind, keys: &[KeyRow]) {
     for &(index, mode, account, label, value) in keys {
-        profile
-            .set_key(
-                kind,
-                index,
-                Key::parse(mode, account, label, value).unwrap(),
-            )
-            .unwrap();
+        profile.set_key(kind, index, Key::parse(mode, account, label, value).unwrap()).unwrap();
     }
 }
 
@@ -58,14 +49,7 @@ pub(super) fn put_keys(profile: &mut Profile, kind: KeyKind, keys: &[KeyRow]) {
 /// intercom), MPKs in each P-number range, globals, and `<&"'>` in names and passwords.
 pub(super) fn grp2614_profile() -> Profile {
     let mut profile = Profile::new();
-    let mut anna = account(
-        "Reception",
-        "pbx.example.com:5060",
-        "201",
-        "Anna <&\"'> Müller",
-        "pa<&\"'>ss",
-    )
-    .unwrap();
+    let mut anna = account("Reception", "pbx.example.com:5060", "201", "Anna <&\"'> Müller", "pa<&\"'>ss").unwrap();
     anna.set_secondary_sip_server("pbx2.example.com").unwrap();
     anna.set_voicemail_number("*97").unwrap();
     anna.set_codecs(["opus", "G722", "pcma", "PCMU"]).unwrap();
@@ -124,16 +108,10 @@ pub(super) fn grp2614_profile() -> Profile {
     );
 
     let globals = profile.globals_mut();
-    globals
-        .set_config_server_credentials("prov", "cfg-pass")
-        .unwrap();
-    globals
-        .set_firmware_server_url("http://fw.example.com/grp/")
-        .unwrap();
+    globals.set_config_server_credentials("prov", "cfg-pass").unwrap();
+    globals.set_firmware_server_url("http://fw.example.com/grp/").unwrap();
     globals.set_ntp_server("pool.ntp.org").unwrap();
-    globals
-        .set_time_zone("CET-1CEST-2,M3.5.0/02:00:00,M10.5.0/03:00:00")
-        .unwrap();
+    globals.set_time_zone("CET-1CEST-2,M3.5.0/02:00:00,M10.5.0/03:00:00").unwrap();
     globals.set_language("de").unwrap();
     globals.set_admin_password("Admin1234").unwrap();
     globals.set_user_password("User5678").unwrap();

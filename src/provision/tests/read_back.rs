@@ -18,38 +18,23 @@ pub(super) struct ReadBack {
 impl ReadBack {
     /// The value of setting `name`, if present.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.settings
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
+        self.settings.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
     }
 }
 
 fn attribute(start: &quick_xml::events::BytesStart<'_>, name: &str) -> Option<String> {
     let attribute = start.try_get_attribute(name).ok()??;
-    Some(
-        attribute
-            .normalized_value(XmlVersion::Explicit1_0)
-            .ok()?
-            .into_owned(),
-    )
+    Some(attribute.normalized_value(XmlVersion::Explicit1_0).ok()?.into_owned())
 }
 
 /// Parses `bytes`, panicking on anything that is not a well-formed Grandstream file.
 pub(super) fn read_back(bytes: &[u8]) -> ReadBack {
     let text = std::str::from_utf8(bytes).expect("UTF-8");
-    assert!(
-        text.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"),
-        "declaration"
-    );
+    assert!(text.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"), "declaration");
     let mut reader = Reader::from_str(text);
     let mut path: Vec<String> = Vec::new();
     let mut current: Option<(String, String)> = None;
-    let mut read = ReadBack {
-        mac: None,
-        config_version: String::new(),
-        settings: Vec::new(),
-    };
+    let mut read = ReadBack { mac: None, config_version: String::new(), settings: Vec::new() };
     loop {
         match reader.read_event().expect("well-formed XML") {
             Event::Start(start) => {
@@ -60,9 +45,7 @@ pub(super) fn read_back(bytes: &[u8]) -> ReadBack {
                     }
                     (1, "config") => read.config_version = attribute(&start, "version").unwrap(),
                     (1, "mac") => current = Some(("mac".into(), String::new())),
-                    (2, "item") => {
-                        current = Some((attribute(&start, "name").unwrap(), String::new()))
-                    }
+                    (2, "item") => current = Some((attribute(&start, "name").unwrap(), String::new())),
                     (2, _) => current = Some((name.clone(), String::new())),
                     other => panic!("unexpected element {other:?}"),
                 }
@@ -77,9 +60,7 @@ pub(super) fn read_back(bytes: &[u8]) -> ReadBack {
                 let (_, value) = current.as_mut().expect("references only inside values");
                 match reference.resolve_char_ref().unwrap() {
                     Some(c) => value.push(c),
-                    None => value.push_str(
-                        resolve_predefined_entity(&reference).expect("a predefined entity"),
-                    ),
+                    None => value.push_str(resolve_predefined_entity(&reference).expect("a predefined entity")),
                 }
             }
             Event::End(_) => {
@@ -91,10 +72,7 @@ pub(super) fn read_back(bytes: &[u8]) -> ReadBack {
                     }
                 }
             }
-            Event::Empty(empty) => panic!(
-                "empty element {:?}: values are always written as text",
-                empty.name()
-            ),
+            Event::Empty(empty) => panic!("empty element {:?}: values are always written as text", empty.name()),
             Event::Eof => break,
             Event::Decl(_) => {}
             other => panic!("unexpected {other:?}"),

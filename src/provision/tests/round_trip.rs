@@ -11,10 +11,7 @@ use crate::provision::{render, Format, KeyKind, Profile};
 const FORMATS: [Format; 2] = [Format::V1, Format::V2];
 
 fn cases() -> [(Profile, &'static str); 2] {
-    [
-        (grp2614_profile(), "GRP2614"),
-        (grp2612_profile(), "GRP2612"),
-    ]
+    [(grp2614_profile(), "GRP2614"), (grp2612_profile(), "GRP2612")]
 }
 
 /// The name of table setting `setting` at `index` in `format`.
@@ -37,14 +34,11 @@ fn every_written_value_reads_back_exactly_once() {
         for format in FORMATS {
             let target = target(model, format);
             let read = rendered(&profile, model, format);
-            let planned =
-                plan(&profile, &target, &target.resolve_model(), &mut Vec::new()).unwrap();
+            let planned = plan(&profile, &target, &target.resolve_model(), &mut Vec::new()).unwrap();
             let expected: Vec<(String, String)> = planned
                 .items()
                 .iter()
-                .map(|(address, value)| {
-                    (name_of(address, format), value.in_format(format).to_owned())
-                })
+                .map(|(address, value)| (name_of(address, format), value.in_format(format).to_owned()))
                 .collect();
             assert_eq!(read.settings, expected, "{model} {format:?}");
             assert_eq!(read.config_version, format.version().to_string());
@@ -82,18 +76,10 @@ fn accounts_and_keys_read_back_as_the_profile_has_them() {
                     account.voicemail_number(),
                 ];
                 for (setting, text) in ACCOUNT_SETTINGS[1..10].iter().zip(texts) {
-                    assert_eq!(
-                        read.get(&name(setting, index, format)),
-                        Some(text),
-                        "{}",
-                        setting.label
-                    );
+                    assert_eq!(read.get(&name(setting, index, format)), Some(text), "{}", setting.label);
                 }
                 let minutes = account.registration_expiry_minutes().0.to_string();
-                assert_eq!(
-                    read.get(&name(ACCOUNT_SETTINGS[11], index, format)),
-                    Some(minutes.as_str())
-                );
+                assert_eq!(read.get(&name(ACCOUNT_SETTINGS[11], index, format)), Some(minutes.as_str()));
             }
             for kind in [KeyKind::Vpk, KeyKind::Mpk] {
                 for (&index, key) in profile.keys(kind) {
@@ -102,15 +88,9 @@ fn accounts_and_keys_read_back_as_the_profile_has_them() {
                         Format::V1 => key.mode().code().to_string(),
                         Format::V2 => key.mode().name().to_owned(),
                     };
-                    assert_eq!(
-                        read.get(&name(mode, index, format)),
-                        Some(mode_text.as_str())
-                    );
+                    assert_eq!(read.get(&name(mode, index, format)), Some(mode_text.as_str()));
                     let zero_based = (key.account() - 1).to_string();
-                    assert_eq!(
-                        read.get(&name(account, index, format)),
-                        Some(zero_based.as_str())
-                    );
+                    assert_eq!(read.get(&name(account, index, format)), Some(zero_based.as_str()));
                     assert_eq!(read.get(&name(label, index, format)), Some(key.label()));
                     assert_eq!(read.get(&name(value, index, format)), Some(key.value()));
                 }
@@ -162,10 +142,7 @@ fn the_order_things_were_set_in_does_not_matter() {
     }
     for format in FORMATS {
         let target = target("GRP2614", format);
-        assert_eq!(
-            render(&reversed, &target).unwrap().bytes,
-            render(&profile, &target).unwrap().bytes
-        );
+        assert_eq!(render(&reversed, &target).unwrap().bytes, render(&profile, &target).unwrap().bytes);
     }
 }
 
@@ -178,44 +155,20 @@ fn raw_settings_are_written_and_replace_derived_values_in_place() {
     let read = read_back(&rendered.bytes);
     assert_eq!(read.get("P47"), Some("other.example.com"));
     assert_eq!(read.get("P8467"), Some("1"));
-    let position = |name: &str| {
-        read.settings
-            .iter()
-            .position(|(key, _)| key == name)
-            .unwrap()
-    };
-    assert!(
-        position("P47") < position("P35"),
-        "the replaced value keeps its place"
-    );
-    assert!(rendered
-        .warnings
-        .iter()
-        .any(|w| w.contains("account 1 SIP server") && w.contains("replaces")));
-    assert!(rendered
-        .warnings
-        .iter()
-        .any(|w| w.contains("P8467") && w.contains("not in gspnp's table")));
+    let position = |name: &str| read.settings.iter().position(|(key, _)| key == name).unwrap();
+    assert!(position("P47") < position("P35"), "the replaced value keeps its place");
+    assert!(rendered.warnings.iter().any(|w| w.contains("account 1 SIP server") && w.contains("replaces")));
+    assert!(rendered.warnings.iter().any(|w| w.contains("P8467") && w.contains("not in gspnp's table")));
 }
 
 #[test]
 fn the_profile_config_server_wins_over_the_provisioning_url() {
     let mut profile = grp2612_profile();
-    profile
-        .globals_mut()
-        .set_config_server_url("http://prov.example.com/gs/")
-        .unwrap();
+    profile.globals_mut().set_config_server_url("http://prov.example.com/gs/").unwrap();
     let read = rendered(&profile, "GRP2612", Format::V1);
-    assert_eq!(
-        (read.get("P212"), read.get("P237")),
-        (Some("1"), Some("prov.example.com/gs"))
-    );
-    let no_url =
-        crate::provision::Target::new(super::fixtures::mac(), "GRP2612", Format::V1).unwrap();
+    assert_eq!((read.get("P212"), read.get("P237")), (Some("1"), Some("prov.example.com/gs")));
+    let no_url = crate::provision::Target::new(super::fixtures::mac(), "GRP2612", Format::V1).unwrap();
     let read = read_back(&render(&grp2612_profile(), &no_url).unwrap().bytes);
     assert_eq!((read.get("P212"), read.get("P237")), (None, None));
-    assert_eq!(
-        (read.get("P145"), read.get("P1414")),
-        (Some("0"), Some("1"))
-    );
+    assert_eq!((read.get("P145"), read.get("P1414")), (Some("0"), Some("1")));
 }

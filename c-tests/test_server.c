@@ -1,0 +1,137 @@
+/* A PBX module's view of gspnp: start a server with callbacks, let a phone on loopback
+ * boot, assign it a URL from inside the discovery callback, see the NOTIFY result, stop.
+ * Run under valgrind: zero errors, zero leaks; userdata is freed exactly once. */
+#include <pthread.h>
+
+#include "common.h"
+
+#define URL "http://127.0.0.1:8080/gspnp/phone/"
+
+struct host {
+    gspnp_server *server;
+    pthread_mutex_t lock;
+    int discovered;
+    int results;
+    int acknowledged;
+    int stopped;
+    int freed;
+};
+
+static void on_device(void *userdata, const gspnp_device *device, bool is_new) {
+    struct host *host = userdata;
+    pthread_mutex_lock(&host->lock);
+    CHECK(!host->stopped);
+    CHECK(device->mac.len == 12 && memcmp(device->mac.data, "000b82f55284", 12) == 0);
+    CHECK(device->model.len == 7 && memcmp(device->model.data, "GRP2614", 7) == 0);
+    CHECK(device->source.octets[0] == 127 && device->source.port != 0);
+    if (is_new) {
+        host->discovered++;
+        /* A PBX with an account for this phone answers it right here. */
+        CHECK_OK(gspnp_server_assign_url(host->server, device->mac.data, device->mac.len, STR(URL)));
+        /* Stopping from inside a callback is refused, not a deadlock. */
+        CHECK(gspnp_server_stop(host->server) == GSPNP_STATUS_CALLED_FROM_CALLBACK);
+    }
+    pthread_mutex_unlock(&host->lock);
+}
+
+static void on_notify_result(void *userdata, const gspnp_notify_result *result) {
+    struct host *host = userdata;
+    pthread_mutex_lock(&host->lock);
+    CHECK(!host->stopped);
+    host->results++;
+    if (result->outcome == GSPNP_NOTIFY_OUTCOME_ACKNOWLEDGED && result->status_code == 200 && result->in_dialog)
+        host->acknowledged++;
+    CHECK(result->url.len == strlen(URL) && memcmp(result->url.data, URL, result->url.len) == 0);
+    pthread_mutex_unlock(&host->lock);
+}
+
+static void on_log(void *userdata, gspnp_log_level level, gspnp_str line) {
+    (void)userdata;
+    CHECK(level >= GSPNP_LOG_LEVEL_ERROR && level <= GSPNP_LOG_LEVEL_DEBUG);
+    CHECK(line.len > 0 && line.data != NULL);
+}
+
+static void free_host(void *userdata) {
+    struct host *host = userdata;
+    host->freed++;
+}
+
+static int wait_for(struct host *host, int *counter, int value) {
+    int i;
+    for (i = 0; i < 500; i++) {
+        int seen;
+        pthread_mutex_lock(&host->lock);
+        seen = *counter;
+        pthread_mutex_unlock(&host->lock);
+        if (seen >= value) return 1;
+        usleep(10000);
+    }
+    return 0;
+}
+
+int main(void) {
+    struct host host;
+    gspnp_callbacks callbacks;
+    gspnp_server_config *config = gspnp_server_config_new();
+    gspnp_server *server = NULL;
+    gspnp_stats stats;
+    uint16_t port = 0;
+    char datagram[4096];
+    int phone = phone_socket(5);
+
+    memset(&host, 0, sizeof host);
+    pthread_mutex_init(&host.lock, NULL);
+    memset(&callbacks, 0, sizeof callbacks);
+    callbacks.userdata = &host;
+    callbacks.userdata_free = free_host;
+    callbacks.on_device = on_device;
+    callbacks.on_notify_result = on_notify_result;
+    callbacks.on_log = on_log;
+
+    CHECK(config != NULL);
+    CHECK_OK(gspnp_server_config_set_port(config, 0));
+    CHECK_OK(gspnp_server_config_set_multicast(config, false));
+    CHECK(gspnp_server_config_set_answer_code(config, 201) == GSPNP_STATUS_INVALID_ARGUMENT);
+    CHECK(gspnp_server_config_set_url_template(config, STR("http://{ip}/{nope}/")) == GSPNP_STATUS_BAD_URL_TEMPLATE);
+    CHECK(gspnp_server_config_set_mode(config, 7) == GSPNP_STATUS_INVALID_ARGUMENT);
+
+    /* Hold the lock so on_device cannot run before host.server is set. */
+    pthread_mutex_lock(&host.lock);
+    CHECK_OK(gspnp_server_start(config, &callbacks, &server));
+    host.server = server;
+    pthread_mutex_unlock(&host.lock);
+    gspnp_server_config_free(config);
+    CHECK_OK(gspnp_server_port(server, &port));
+    CHECK(port != 0);
+
+    phone_subscribe(phone, port, "000B82F55284", "z9hG4bKc1");
+    CHECK(phone_receive(phone, datagram, sizeof datagram) > 0);
+    CHECK(strncmp(datagram, "SIP/2.0 200 OK\r\n", 16) == 0);
+    CHECK(phone_receive(phone, datagram, sizeof datagram) > 0);
+    CHECK(strncmp(datagram, "NOTIFY sip:127.0.0.1:", 21) == 0);
+    CHECK(strstr(datagram, "\r\nEvent: ua-profile\r\n") != NULL);
+    CHECK(strstr(datagram, "\r\nContent-Type: application/url\r\n") != NULL);
+    CHECK(strstr(datagram, "\r\n\r\n" URL) != NULL);
+    phone_acknowledge(phone, port, datagram);
+
+    CHECK(wait_for(&host, &host.acknowledged, 1));
+    CHECK_OK(gspnp_server_stats(server, &stats));
+    CHECK(stats.size == sizeof stats && stats.notifies_acknowledged == 1 && stats.answers_sent == 1);
+
+    CHECK_OK(gspnp_server_stop(server));
+    pthread_mutex_lock(&host.lock);
+    host.stopped = 1; /* any callback from now on fails the test */
+    pthread_mutex_unlock(&host.lock);
+    CHECK(host.freed == 1);
+    phone_subscribe(phone, port, "000B82F55284", "z9hG4bKc2");
+    usleep(100000);
+    CHECK_OK(gspnp_server_stop(server));
+    CHECK(gspnp_server_assign_url(server, STR("000b82f55284"), STR(URL)) == GSPNP_STATUS_STOPPED);
+    gspnp_server_free(server);
+    gspnp_server_free(NULL);
+    CHECK(host.freed == 1 && host.discovered == 1 && host.results == 1);
+    close(phone);
+    pthread_mutex_destroy(&host.lock);
+    printf("test_server: ok\n");
+    return 0;
+}

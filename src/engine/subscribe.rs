@@ -1,0 +1,238 @@
+//! A SUBSCRIBE arrives: retransmission, policy, the device table, and whether and how
+//! the phone is served.
+
+use std::net::SocketAddrV4;
+use std::time::Instant;
+
+use crate::device::{self, DecodeError, DeviceInfo};
+use crate::mac::Mac;
+use crate::sip::{Message, Method};
+
+use super::devices::{DeviceState, Touched};
+use super::event::{Event, LogLevel};
+use super::policy::Mode;
+use super::transactions::{AnsweredSubscribe, PendingSubscribe};
+use super::wire::{self, SubscribeFacts};
+use super::{Assignment, Engine, Timer};
+
+impl Engine {
+    pub(super) fn on_request(
+        &mut self,
+        now: Instant,
+        source: SocketAddrV4,
+        local: SocketAddrV4,
+        message: &Message<'_>,
+    ) {
+        if message.method() != Some(Method::Subscribe) {
+            self.stats.unexpected_method += 1;
+            return;
+        }
+        if self.config.mode == Mode::Off {
+            self.stats.mode_off += 1;
+            return;
+        }
+        let info = match device::decode_subscribe(message, source) {
+            Ok(info) => info,
+            Err(DecodeError::NotUaProfile) => {
+                self.stats.not_ua_profile += 1;
+                return;
+            }
+            Err(_) => {
+                self.stats.undecodable += 1;
+                return;
+            }
+        };
+        let Some(facts) = wire::subscribe_facts(message, source) else {
+            self.stats.undecodable += 1;
+            return;
+        };
+        if self.is_retransmission(&facts.key, source) {
+            return;
+        }
+        if !self.config.access.admits(&info) {
+            self.stats.denied += 1;
+            return;
+        }
+        if !self.limiter.admit(*source.ip(), now) {
+            self.stats.rate_limited += 1;
+            return;
+        }
+        let mac = info.mac;
+        self.record_device(now, info, local);
+        if self.config.mode == Mode::Discover {
+            self.stats.discover_only += 1;
+            return;
+        }
+        self.hold_subscribe(now, mac, facts, source);
+        let Some(record) = self.devices.get(&mac) else { return };
+        let in_cooldown =
+            record.last_acknowledged.is_some_and(|at| now.saturating_duration_since(at) < self.config.cooldown);
+        if self.assignments.lookup(&record.info).is_none() {
+            self.stats.unserved += 1;
+            return;
+        }
+        match record.state {
+            // The host's decision answers the newest SUBSCRIBE, now this one.
+            DeviceState::AwaitingHost => {}
+            // A burst of retries from a phone being provisioned or just provisioned:
+            // stop its retries, but do not notify it again.
+            DeviceState::Notified => self.answer_in_cooldown(now, mac),
+            _ if in_cooldown => self.answer_in_cooldown(now, mac),
+            _ => self.serve(now, mac),
+        }
+    }
+
+    fn answer_in_cooldown(&mut self, now: Instant, mac: Mac) {
+        self.stats.cooldown_answers += 1;
+        self.answer_pending(now, mac);
+    }
+
+    /// Answers a retransmitted SUBSCRIBE from the stored answer, or absorbs it while the
+    /// answer waits for the host. True when `key` was a known transaction.
+    fn is_retransmission(&mut self, key: &str, source: SocketAddrV4) -> bool {
+        let Some(mac) = self.subscribes.get(key) else { return false };
+        let Some(record) = self.devices.get(mac) else { return false };
+        if let Some(answered) = record.answered.as_ref().filter(|a| a.key == key) {
+            self.stats.answers_repeated += 1;
+            self.transmits.push_back(super::Transmit {
+                destination: source,
+                source: record.local,
+                payload: answered.answer.clone(),
+            });
+        } else {
+            self.stats.retransmissions_absorbed += 1;
+        }
+        true
+    }
+
+    fn record_device(&mut self, now: Instant, info: DeviceInfo, local: SocketAddrV4) {
+        let event_info = info.clone();
+        match self.devices.touch(info, local, now) {
+            Touched::New { evicted } => {
+                if let Some(old) = evicted {
+                    self.stats.devices_evicted += 1;
+                    self.forget_transactions(&old);
+                }
+                self.log(
+                    LogLevel::Info,
+                    format!(
+                        "{}: discovered {} {} {} at {}",
+                        event_info.mac, event_info.vendor, event_info.model, event_info.firmware, event_info.source
+                    ),
+                );
+                self.emit(Event::Discovered(event_info));
+            }
+            Touched::Known => self.emit(Event::Updated(event_info)),
+        }
+    }
+
+    /// Keeps the SUBSCRIBE as the phone's pending one (replacing an older one), to be
+    /// answered when the phone can be served.
+    fn hold_subscribe(&mut self, now: Instant, mac: Mac, facts: SubscribeFacts, source: SocketAddrV4) {
+        let key = facts.key.clone();
+        self.drop_pending(mac);
+        let local_tag = match &facts.to_tag {
+            Some(tag) => tag.clone(),
+            None => self.random_hex(),
+        };
+        let Some(record) = self.devices.get_mut(&mac) else { return };
+        record.pending = Some(Box::new(PendingSubscribe { facts, source, local_tag }));
+        self.subscribes.insert(key.clone(), mac);
+        self.timers.push(now + self.config.transaction_lifetime, Timer::PendingExpiry { mac, key });
+    }
+
+    /// Serves a phone whose assignment exists: a URL is notified at once; a profile is
+    /// rendered and offered to the host first.
+    pub(super) fn serve(&mut self, now: Instant, mac: Mac) {
+        let Some(record) = self.devices.get(&mac) else { return };
+        let Some(assignment) = self.assignments.lookup(&record.info).cloned() else { return };
+        match assignment {
+            Assignment::Url(url) => self.send_notify(now, mac, url),
+            Assignment::Profile(profile) => self.offer_file(now, mac, &profile),
+        }
+    }
+
+    /// Serves a known phone after the host assigned something, unless it is being
+    /// provisioned right now or the engine may not send.
+    pub(super) fn serve_if_ready(&mut self, now: Instant, mac: Mac) {
+        if self.config.mode != Mode::Provision {
+            return;
+        }
+        let Some(record) = self.devices.get(&mac) else { return };
+        if matches!(record.state, DeviceState::AwaitingHost | DeviceState::Notified)
+            || !self.config.access.admits(&record.info)
+        {
+            return;
+        }
+        self.serve(now, mac);
+    }
+
+    /// Answers the phone's pending SUBSCRIBE, if it has one, and keeps the answer for
+    /// retransmissions. Returns the SUBSCRIBE, whose dialog a NOTIFY may use.
+    pub(super) fn answer_pending(&mut self, now: Instant, mac: Mac) -> Option<Box<PendingSubscribe>> {
+        let record = self.devices.get_mut(&mac)?;
+        let pending = record.pending.take()?;
+        // Facts from wire::subscribe_facts always write; should one not, the phone
+        // gets no answer rather than a malformed one.
+        let answer = wire::write_answer(
+            &pending.facts,
+            &pending.local_tag,
+            self.config.answer.status(),
+            record.local,
+            &self.config.user_agent,
+        )?;
+        let key = pending.facts.key.clone();
+        self.transmits.push_back(super::Transmit {
+            destination: pending.source,
+            source: record.local,
+            payload: answer.clone(),
+        });
+        if record.state == DeviceState::Seen {
+            record.state = DeviceState::Answered;
+        }
+        record.answered = Some(Box::new(AnsweredSubscribe { key: key.clone(), answer }));
+        self.stats.answers_sent += 1;
+        self.timers.push(now + self.config.transaction_lifetime, Timer::AnsweredExpiry { mac, key });
+        Some(pending)
+    }
+
+    /// Forgets the phone's unanswered SUBSCRIBE.
+    pub(super) fn drop_pending(&mut self, mac: Mac) {
+        if let Some(pending) = self.devices.get_mut(&mac).and_then(|record| record.pending.take()) {
+            self.subscribes.remove(&pending.facts.key);
+        }
+    }
+
+    pub(super) fn expire_pending(&mut self, mac: Mac, key: &str) {
+        let Some(record) = self.devices.get_mut(&mac) else { return };
+        if record.pending.as_ref().is_some_and(|p| p.facts.key == key) {
+            record.pending = None;
+            self.subscribes.remove(key);
+        }
+    }
+
+    pub(super) fn expire_answered(&mut self, mac: Mac, key: &str) {
+        let Some(record) = self.devices.get_mut(&mac) else { return };
+        if record.answered.as_ref().is_some_and(|a| a.key == key) {
+            record.answered = None;
+            self.subscribes.remove(key);
+        }
+    }
+
+    /// Removes an evicted phone's transactions from the indexes; its timers find
+    /// nothing when they fire.
+    fn forget_transactions(&mut self, record: &super::DeviceRecord) {
+        if let Some(pending) = &record.pending {
+            self.subscribes.remove(&pending.facts.key);
+        }
+        if let Some(answered) = &record.answered {
+            self.subscribes.remove(&answered.key);
+        }
+        if let Some(notify) = &record.notify {
+            self.notifies.remove(&notify.branch);
+        }
+        if let Some(ticket) = record.ticket {
+            self.waiting_files.remove(&ticket);
+        }
+    }
+}

@@ -1,0 +1,176 @@
+//! Everything the engine reads from, and writes as, SIP: the only file of the engine
+//! that knows the shape of the `sip` module.
+
+use std::net::SocketAddrV4;
+
+use crate::sip::{HeaderName, Message, MessageWriter, Method, NameAddr};
+
+/// What an answer and an in-dialog NOTIFY need from a SUBSCRIBE, owned so that it can
+/// wait for the host. Every value was checked to hold no control character, so it can
+/// be echoed safely.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubscribeFacts {
+    /// Identifies the transaction across retransmissions.
+    pub key: String,
+    /// The Via values for the answer, the top one with received/rport (RFC 3581).
+    pub vias: Vec<String>,
+    /// The From value as sent (with the phone's tag).
+    pub from: String,
+    /// The To value as sent.
+    pub to: String,
+    /// The URI inside To.
+    pub to_uri: String,
+    /// The To tag, if the SUBSCRIBE already had one (a refresh inside a dialog).
+    pub to_tag: Option<String>,
+    /// Call-ID.
+    pub call_id: String,
+    /// The CSeq value as sent.
+    pub cseq: String,
+}
+
+/// What the engine needs from a response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseFacts {
+    /// The status code.
+    pub code: u16,
+    /// The branch of the top Via: ours, if it answers our NOTIFY.
+    pub branch: String,
+    /// Whether its CSeq names NOTIFY.
+    pub is_notify: bool,
+}
+
+/// Printable text only (HTAB allowed): what may be copied into a message we send.
+fn clean(value: &str) -> Option<String> {
+    (!value.chars().any(|c| c.is_control() && c != '\t')).then(|| value.to_string())
+}
+
+/// Reads the dialog and transaction facts of a SUBSCRIBE from `source`; None when a
+/// required header is missing or malformed, or a value holds a control character.
+pub fn subscribe_facts(message: &Message<'_>, source: SocketAddrV4) -> Option<SubscribeFacts> {
+    let vias: Vec<_> = message.vias().collect::<Result<_, _>>().ok()?;
+    let top = vias.first()?;
+    let from = message.from()?;
+    let to = message.to()?;
+    let call_id = clean(message.call_id()?.as_ref())?;
+    let cseq_value = message.header(HeaderName::CSeq)?;
+    let cseq = message.cseq()?;
+    let from_tag = from.tag().map(|t| t.into_owned()).unwrap_or_default();
+    let key = match top.branch() {
+        Some(branch) if branch.starts_with("z9hG4bK") => format!("b|{branch}|{}", top.sent_by),
+        _ => format!("c|{call_id}|{}|{from_tag}", cseq.number),
+    };
+    let mut response_vias = Vec::with_capacity(vias.len());
+    response_vias.push(clean(&top.for_response(source).to_string())?);
+    for via in &vias[1..] {
+        response_vias.push(clean(via.raw)?);
+    }
+    Some(SubscribeFacts {
+        key,
+        vias: response_vias,
+        from: clean(from.raw)?,
+        to: clean(to.raw)?,
+        to_uri: clean(uri_of(&to))?,
+        to_tag: to.tag().map(|tag| clean(&tag)).unwrap_or(None),
+        call_id,
+        cseq: clean(cseq_value.as_ref())?,
+    })
+}
+
+fn uri_of<'a>(address: &NameAddr<'a>) -> &'a str {
+    address.uri_raw()
+}
+
+/// Reads a response's status, top branch and CSeq method.
+pub fn response_facts(message: &Message<'_>) -> Option<ResponseFacts> {
+    let code = message.status_code()?;
+    let top = message.vias().next()?.ok()?;
+    let branch = top.branch()?.into_owned();
+    let is_notify = message.cseq().is_some_and(|cseq| cseq.method == Method::Notify);
+    Some(ResponseFacts { code, branch, is_notify })
+}
+
+/// Writes the answer to a SUBSCRIBE: its Vias, From, To with our tag, Call-ID and CSeq
+/// copied; our Contact; `Expires: 0`. None only if a value cannot be written (never for
+/// facts from [`subscribe_facts`]).
+pub fn write_answer(
+    facts: &SubscribeFacts,
+    local_tag: &str,
+    (code, reason): (u16, &str),
+    local: SocketAddrV4,
+    server: &str,
+) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(640);
+    let mut writer = MessageWriter::response(&mut out, code, reason).ok()?;
+    for via in &facts.vias {
+        writer.header(HeaderName::Via, via).ok()?;
+    }
+    writer.header(HeaderName::From, &facts.from).ok()?;
+    if facts.to_tag.is_some() {
+        writer.header(HeaderName::To, &facts.to).ok()?;
+    } else {
+        writer.header_display(HeaderName::To, format_args!("{};tag={local_tag}", facts.to)).ok()?;
+    }
+    writer.header(HeaderName::CallId, &facts.call_id).ok()?;
+    writer.header(HeaderName::CSeq, &facts.cseq).ok()?;
+    writer.header_display(HeaderName::Contact, format_args!("<sip:{local}>")).ok()?;
+    writer.header(HeaderName::Expires, "0").ok()?;
+    writer.header(HeaderName::Server, server).ok()?;
+    writer.finish(b"");
+    Some(out)
+}
+
+/// The dialog headers of a NOTIFY.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotifyHeaders {
+    from: String,
+    to: String,
+    call_id: String,
+}
+
+impl NotifyHeaders {
+    /// Inside the SUBSCRIBE's dialog: From is its To with our tag, To is its From.
+    pub fn in_dialog(facts: &SubscribeFacts, local_tag: &str) -> NotifyHeaders {
+        let from = match &facts.to_tag {
+            Some(_) => facts.to.clone(),
+            None => format!("<{}>;tag={local_tag}", facts.to_uri),
+        };
+        NotifyHeaders { from, to: facts.from.clone(), call_id: facts.call_id.clone() }
+    }
+
+    /// Outside any dialog (a deferred assignment), as Grandstream's UCM sends it.
+    pub fn out_of_dialog(local: SocketAddrV4, destination: SocketAddrV4, tag: &str, call_id: &str) -> NotifyHeaders {
+        NotifyHeaders {
+            from: format!("<sip:{local}>;tag={tag}"),
+            to: format!("<sip:{destination}>"),
+            call_id: format!("{call_id}@{}", local.ip()),
+        }
+    }
+}
+
+/// Writes the NOTIFY that carries `url` (`Event: ua-profile`, `Content-Type:
+/// application/url`) to `destination`. None only if a value cannot be written.
+pub fn write_notify(
+    destination: SocketAddrV4,
+    local: SocketAddrV4,
+    branch: &str,
+    headers: &NotifyHeaders,
+    url: &str,
+    user_agent: &str,
+) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(640 + url.len());
+    let request_uri = format!("sip:{destination}");
+    let mut writer = MessageWriter::request(&mut out, Method::Notify, &request_uri).ok()?;
+    writer.header_display(HeaderName::Via, format_args!("SIP/2.0/UDP {local};branch={branch};rport")).ok()?;
+    writer.header(HeaderName::MaxForwards, "70").ok()?;
+    writer.header(HeaderName::From, &headers.from).ok()?;
+    writer.header(HeaderName::To, &headers.to).ok()?;
+    writer.header(HeaderName::CallId, &headers.call_id).ok()?;
+    writer.header(HeaderName::CSeq, "1 NOTIFY").ok()?;
+    writer.header_display(HeaderName::Contact, format_args!("<sip:{local}>")).ok()?;
+    writer.header(HeaderName::Event, "ua-profile").ok()?;
+    writer.header(HeaderName::SubscriptionState, "terminated;reason=timeout").ok()?;
+    writer.header(HeaderName::ContentType, "application/url").ok()?;
+    writer.header(HeaderName::UserAgent, user_agent).ok()?;
+    writer.finish(url.as_bytes());
+    Some(out)
+}

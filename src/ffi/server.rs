@@ -1,0 +1,347 @@
+//! gspnp_server: a running PnP server and the host's requests to it.
+
+use std::ffi::c_char;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::callbacks::{gspnp_callbacks, CallbackHost};
+use super::event::{gspnp_event, OwnedEvent};
+use super::guard::{guard, Failure};
+use super::server_config::{config_ref, gspnp_server_config, mode_from_int, parse_mac};
+use super::status::gspnp_status;
+use super::strings::{bytes_arg, str_arg};
+use super::views::gspnp_addr;
+use crate::engine::{Assignment, EngineError, Selector};
+use crate::runtime::{Host, RuntimeError, Server, ServerStats};
+
+/// A running server. Under the hood an `Arc`-free Rust object used from any thread:
+/// every gspnp_server_* function may be called concurrently, and from inside the
+/// server's own callbacks, except gspnp_server_stop() and gspnp_server_free().
+#[allow(non_camel_case_types)]
+pub struct gspnp_server {
+    _private: [u8; 0],
+}
+
+/// Counters of a server (see gspnp_server_stats()). Fields are only ever added at the
+/// end; `size` says how many bytes the library filled.
+#[allow(non_camel_case_types)]
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct gspnp_stats {
+    /// sizeof(gspnp_stats) of the library that filled it.
+    pub size: usize,
+    /// Datagrams received.
+    pub datagrams: u64,
+    /// Not SIP (dropped).
+    pub malformed: u64,
+    /// Requests other than SUBSCRIBE (dropped).
+    pub unexpected_method: u64,
+    /// SUBSCRIBEs for another event package (dropped).
+    pub not_ua_profile: u64,
+    /// ua-profile SUBSCRIBEs without a MAC or a required header (dropped).
+    pub undecodable: u64,
+    /// Dropped in mode off.
+    pub mode_off: u64,
+    /// Refused by allow/deny rules.
+    pub denied: u64,
+    /// Over the per-source rate limit.
+    pub rate_limited: u64,
+    /// Not answered: discover mode.
+    pub discover_only: u64,
+    /// Not answered: nothing assigned.
+    pub unserved: u64,
+    /// SUBSCRIBEs answered.
+    pub answers_sent: u64,
+    /// Retransmitted SUBSCRIBEs answered again.
+    pub answers_repeated: u64,
+    /// Retransmissions absorbed while waiting for the host.
+    pub retransmissions_absorbed: u64,
+    /// Answered during the cooldown, without a NOTIFY.
+    pub cooldown_answers: u64,
+    /// NOTIFYs sent.
+    pub notifies_sent: u64,
+    /// NOTIFY retransmissions.
+    pub notify_retransmissions: u64,
+    /// NOTIFYs acknowledged.
+    pub notifies_acknowledged: u64,
+    /// NOTIFYs rejected.
+    pub notifies_rejected: u64,
+    /// NOTIFYs timed out.
+    pub notifies_timed_out: u64,
+    /// Responses matching nothing (or from the wrong address).
+    pub stray_responses: u64,
+    /// Files refused by the host or not decided in time.
+    pub files_refused: u64,
+    /// Profiles that could not be rendered.
+    pub render_failures: u64,
+    /// Phones forgotten to make room.
+    pub devices_evicted: u64,
+    /// Events dropped because the host was slow.
+    pub events_dropped: u64,
+    /// Datagrams the OS refused to send.
+    pub send_errors: u64,
+}
+
+impl From<ServerStats> for gspnp_stats {
+    fn from(stats: ServerStats) -> gspnp_stats {
+        let e = stats.engine;
+        gspnp_stats {
+            size: std::mem::size_of::<gspnp_stats>(),
+            datagrams: e.datagrams,
+            malformed: e.malformed,
+            unexpected_method: e.unexpected_method,
+            not_ua_profile: e.not_ua_profile,
+            undecodable: e.undecodable,
+            mode_off: e.mode_off,
+            denied: e.denied,
+            rate_limited: e.rate_limited,
+            discover_only: e.discover_only,
+            unserved: e.unserved,
+            answers_sent: e.answers_sent,
+            answers_repeated: e.answers_repeated,
+            retransmissions_absorbed: e.retransmissions_absorbed,
+            cooldown_answers: e.cooldown_answers,
+            notifies_sent: e.notifies_sent,
+            notify_retransmissions: e.notify_retransmissions,
+            notifies_acknowledged: e.notifies_acknowledged,
+            notifies_rejected: e.notifies_rejected,
+            notifies_timed_out: e.notifies_timed_out,
+            stray_responses: e.stray_responses,
+            files_refused: e.files_refused,
+            render_failures: e.render_failures,
+            devices_evicted: e.devices_evicted,
+            events_dropped: stats.events_dropped,
+            send_errors: stats.send_errors,
+        }
+    }
+}
+
+pub(crate) fn server_ref<'a>(server: *const gspnp_server) -> Result<&'a Server, Failure> {
+    require!(server);
+    // SAFETY: a non-NULL server comes from gspnp_server_start and is not freed yet.
+    Ok(unsafe { &*server.cast::<Server>() })
+}
+
+/// Maps a runtime error onto its status and message.
+pub(crate) fn runtime_failure(error: RuntimeError) -> Failure {
+    use gspnp_status::*;
+    let status = match &error {
+        RuntimeError::AddressInUse(_) => GSPNP_STATUS_ADDRESS_IN_USE,
+        RuntimeError::NoSuchInterface(_) => GSPNP_STATUS_NO_SUCH_INTERFACE,
+        RuntimeError::Io(_) => GSPNP_STATUS_IO_ERROR,
+        RuntimeError::Engine(EngineError::BadUrl(_)) => GSPNP_STATUS_BAD_URL_TEMPLATE,
+        RuntimeError::Engine(EngineError::UnknownTicket(_)) => GSPNP_STATUS_INVALID_ARGUMENT,
+        RuntimeError::Engine(EngineError::Random(_)) => GSPNP_STATUS_IO_ERROR,
+        RuntimeError::Stopped => GSPNP_STATUS_STOPPED,
+        RuntimeError::CalledFromCallback => GSPNP_STATUS_CALLED_FROM_CALLBACK,
+        RuntimeError::Busy => GSPNP_STATUS_BUSY,
+        RuntimeError::Timeout => GSPNP_STATUS_TIMEOUT,
+        RuntimeError::WrongMode(_) => GSPNP_STATUS_INVALID_ARGUMENT,
+        RuntimeError::ThreadPanicked => GSPNP_STATUS_THREAD_PANICKED,
+    };
+    Failure::new(status, error.to_string())
+}
+
+/// Starts a server: opens its socket (unless in feed mode) and its threads, and writes
+/// it to `*out`. With `callbacks` (copied; may be NULL) events go to them on the
+/// server's callback thread and the server owns `callbacks->userdata` from here on
+/// (userdata_free runs once, after stop). With NULL callbacks, take events with
+/// gspnp_server_next_event(). On error nothing is left running and the caller still
+/// owns its userdata. Free the server with gspnp_server_free().
+#[no_mangle]
+pub unsafe extern "C" fn gspnp_server_start(
+    config: *const gspnp_server_config,
+    callbacks: *const gspnp_callbacks,
+    out: *mut *mut gspnp_server,
+) -> gspnp_status {
+    guard(|| {
+        let config = config_ref(config)?.clone();
+        require!(out);
+        // SAFETY: a non-NULL callbacks points to a gspnp_callbacks (documented).
+        let callbacks = unsafe { callbacks.as_ref() }.copied();
+        // The userdata becomes the server's only once the server runs; until then
+        // dropping the host (on a failed start) must not free it.
+        let armed = Arc::new(AtomicBool::new(false));
+        let host = callbacks.map(|callbacks| Box::new(CallbackHost::new(callbacks, armed.clone())) as Box<dyn Host>);
+        let server = Server::start(config, host).map_err(runtime_failure)?;
+        armed.store(true, Ordering::Release);
+        // SAFETY: out is writable (checked non-NULL above).
+        unsafe { *out = Box::into_raw(Box::new(server)).cast() };
+        Ok(())
+    })
+}
+
+/// Stops the server: after it returns no callback runs, the threads are joined and
+/// userdata_free has run. A second stop returns GSPNP_STATUS_OK. From inside one of this
+/// server's callbacks it returns GSPNP_STATUS_CALLED_FROM_CALLBACK and does nothing.
+/// GSPNP_STATUS_THREAD_PANICKED reports a gspnp bug; the server is stopped all the same.
+#[no_mangle]
+pub extern "C" fn gspnp_server_stop(server: *const gspnp_server) -> gspnp_status {
+    guard(|| server_ref(server)?.stop().map_err(runtime_failure))
+}
+
+/// Stops (as gspnp_server_stop()) and frees the server. NULL is a no-op. Must not be
+/// called from one of the server's own callbacks: there it only asks the threads to
+/// end and frees the server when they have.
+#[no_mangle]
+pub unsafe extern "C" fn gspnp_server_free(server: *mut gspnp_server) {
+    if server.is_null() {
+        return;
+    }
+    super::guard::guard_value((), || {
+        // SAFETY: it came from gspnp_server_start and is freed once (documented).
+        drop(unsafe { Box::from_raw(server.cast::<Server>()) });
+    })
+}
+
+/// Writes the bound UDP port to `*port`. GSPNP_STATUS_INVALID_ARGUMENT in feed mode.
+#[no_mangle]
+pub unsafe extern "C" fn gspnp_server_port(server: *const gspnp_server, port: *mut u16) -> gspnp_status {
+    guard(|| {
+        let server = server_ref(server)?;
+        require!(port);
+        let bound = server.port().ok_or_else(|| {
+            Failure::new(gspnp_status::GSPNP_STATUS_INVALID_ARGUMENT, "a feed-mode server has no port")
+        })?;
+        // SAFETY: port is writable (checked non-NULL).
+        unsafe { *port = bound };
+        Ok(())
+    })
+}
+
+/// Tells the phone `mac` to fetch its configuration from `url` (a folder URL ending in
+/// "/", where the host serves cfg<mac>.xml). If the phone is known and waiting it is
+/// notified now; otherwise when it next sends a SUBSCRIBE. Replaces an earlier assignment.
+#[no_mangle]
+pub unsafe extern "C" fn gspnp_server_assign_url(
+    server: *const gspnp_server,
+    mac: *const c_char,
+    mac_len: usize,
+    url: *const c_char,
+    url_len: usize,
+) -> gspnp_status {
+    guard(|| {
+        let server = server_ref(server)?;
+        // SAFETY: the caller passes the documented number of bytes at each pointer.
+        let (mac, url) = unsafe { (str_arg(mac, mac_len, "mac")?, str_arg(url, url_len, "url")?) };
+        let mac = parse_mac(mac)?;
+        server.assign(mac, Assignment::Url(url.to_string())).map_err(runtime_failure)
+    })
+}
+
+/// Tells every phone of `vendor` (and `model`, when not empty) that has no assignment
+/// of its own to fetch from `url`. An empty `url` removes that default.
+#[no_mangle]
+pub unsafe extern "C" fn gspnp_server_set_default_url(
+    server: *const gspnp_server,
+    vendor: *const c_char,
+    vendor_len: usize,
+    model: *const c_char,
+    model_len: usize,
+    url: *const c_char,
+    url_len: usize,
+) -> gspnp_status {
+    guard(|| {
+        let server = server_ref(server)?;
+        // SAFETY: the caller passes the documented number of bytes at each pointer.
+        let (vendor, model, url) = unsafe {
+            (str_arg(vendor, vendor_len, "vendor")?, str_arg(model, model_len, "model")?, str_arg(url, url_len, "url")?)
+        };
+        let selector = selector(vendor, model)?;
+        let assignment = (!url.is_empty()).then(|| Assignment::Url(url.to_string()));
+        server.set_default(selector, assignment).map_err(runtime_failure)
+    })
+}
+
+/// A default's selector: a vendor, optionally a model.
+pub(crate) fn selector(vendor: &str, model: &str) -> Result<Selector, Failure> {
+    if vendor.is_empty() || vendor.len() > 128 || model.len() > 128 {
+        return Err(Failure::new(
+            gspnp_status::GSPNP_STATUS_INVALID_ARGUMENT,
+            "a default needs a vendor (1 to 128 bytes) and a model of at most 128 bytes",
+        ));
+    }
+    Ok(Selector { vendor: vendor.to_string(), model: (!model.is_empty()).then(|| model.to_string()) })
+}
+
+/// Forgets what `mac` was assigned. A NOTIFY under way finishes.
+#[no_mangle]
+pub unsafe extern "C" fn gspnp_server_unassign(
+    server: *const gspnp_server,
+    mac: *const c_char,
+    mac_len: usize,
+) -> gspnp_status {
+    guard(|| {
+        let server = server_ref(server)?;
+        // SAFETY: the caller passes mac_len bytes at mac.
+        let mac = parse_mac(unsafe { str_arg(mac, mac_len, "mac") }?)?;
+        server.unassign(mac).map_err(runtime_failure)
+    })
+}
+
+/// Decides on a file offered by a GSPNP_EVENT_CONFIG_READY event (pull API): `accept`
+/// sends the NOTIFY. A ticket that is no longer waiting is ignored.
+#[no_mangle]
+pub extern "C" fn gspnp_server_decide(server: *const gspnp_server, ticket: u64, accept: bool) -> gspnp_status {
+    guard(|| server_ref(server)?.decide(ticket, accept).map_err(runtime_failure))
+}
+
+/// Changes the mode of a running server (a gspnp_mode value).
+#[no_mangle]
+pub extern "C" fn gspnp_server_set_mode(server: *const gspnp_server, mode: u32) -> gspnp_status {
+    guard(|| {
+        let server = server_ref(server)?;
+        server.set_mode(mode_from_int(mode)?).map_err(runtime_failure)
+    })
+}
+
+/// Feed mode: hands the server a datagram the host's SIP stack received from `source`
+/// on the host's address `local`. The bytes are copied. What to send back arrives in
+/// on_transmit (or as GSPNP_EVENT_TRANSMIT).
+#[no_mangle]
+pub unsafe extern "C" fn gspnp_server_feed(
+    server: *const gspnp_server,
+    data: *const u8,
+    len: usize,
+    source: gspnp_addr,
+    local: gspnp_addr,
+) -> gspnp_status {
+    guard(|| {
+        let server = server_ref(server)?;
+        // SAFETY: the caller passes len readable bytes at data.
+        let datagram = unsafe { bytes_arg(data, len, "data") }?;
+        server.feed(datagram, source.into(), local.into()).map_err(runtime_failure)
+    })
+}
+
+/// Copies the server's counters into `*out` (see gspnp_stats).
+#[no_mangle]
+pub unsafe extern "C" fn gspnp_server_stats(server: *const gspnp_server, out: *mut gspnp_stats) -> gspnp_status {
+    guard(|| {
+        let server = server_ref(server)?;
+        require!(out);
+        // SAFETY: out is writable (checked non-NULL).
+        unsafe { *out = server.stats().into() };
+        Ok(())
+    })
+}
+
+/// Pull API, for a server started without callbacks: waits up to `timeout_ms` for the
+/// next event and writes it to `*out` (free it with gspnp_event_free()).
+/// GSPNP_STATUS_TIMEOUT when none came, GSPNP_STATUS_STOPPED once the server stopped.
+#[no_mangle]
+pub unsafe extern "C" fn gspnp_server_next_event(
+    server: *const gspnp_server,
+    timeout_ms: u32,
+    out: *mut *mut gspnp_event,
+) -> gspnp_status {
+    guard(|| {
+        let server = server_ref(server)?;
+        require!(out);
+        let event = server.next_event(Duration::from_millis(timeout_ms.into())).map_err(runtime_failure)?;
+        // SAFETY: out is writable (checked non-NULL).
+        unsafe { *out = OwnedEvent::into_raw(event) };
+        Ok(())
+    })
+}

@@ -1,0 +1,39 @@
+//! How a server listens.
+
+use crate::engine::EngineConfig;
+
+/// The standard SIP port, where phones send their ua-profile SUBSCRIBE.
+pub const SIP_PORT: u16 = 5060;
+
+/// Everything [`super::Server::start`] needs.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// The engine's policy and timers.
+    pub engine: EngineConfig,
+    /// Interfaces to join 224.0.1.75 on, by name (`eth0`) or IPv4 address. Empty: every
+    /// up, multicast-capable IPv4 interface.
+    pub interfaces: Vec<String>,
+    /// The UDP port to bind (default 5060; 0 picks a free one, for tests).
+    pub port: u16,
+    /// Join the PnP multicast group. Off: unicast SUBSCRIBEs only.
+    pub multicast: bool,
+    /// No socket at all: the host feeds datagrams with [`super::Server::feed`] and sends
+    /// what it is given in [`super::Host::transmit`].
+    pub feed_mode: bool,
+    /// Events waiting for the host; when full, the network thread drops and counts
+    /// them rather than wait.
+    pub event_queue: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            engine: EngineConfig::default(),
+            interfaces: Vec::new(),
+            port: SIP_PORT,
+            multicast: true,
+            feed_mode: false,
+            event_queue: 4096,
+        }
+    }
+}

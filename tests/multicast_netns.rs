@@ -1,0 +1,162 @@
+//! A phone and a PBX in two network namespaces joined by a veth pair: the phone
+//! multicasts its SUBSCRIBE to 224.0.1.75 exactly as a GRP26xx does at boot, and the
+//! server (on the PBX side, joined on its veth) answers, notifies, and hears the 200.
+//! Needs root and iproute2 (CI has both); packets never leave the namespaces.
+
+use std::fs::File;
+use std::net::{Ipv4Addr, SocketAddrV4, UdpSocket};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use gspnp::engine::{Assignment, Event, NotifyOutcome};
+use gspnp::runtime::{Server, ServerConfig, ServerEvent};
+use nix::sched::{setns, CloneFlags};
+
+const PBX_IP: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 1);
+const PHONE_IP: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 2);
+const URL: &str = "http://192.0.2.1:8080/gspnp/lab/";
+
+/// Two namespaces and a veth pair, deleted on drop.
+struct Lab {
+    pbx: String,
+    phone: String,
+    pbx_link: String,
+}
+
+fn ip(args: &[&str]) {
+    let status = Command::new("ip").args(args).status().expect("iproute2 is installed");
+    assert!(status.success(), "ip {}", args.join(" "));
+}
+
+impl Lab {
+    fn new() -> Lab {
+        let id = std::process::id();
+        let lab =
+            Lab { pbx: format!("gspnp-pbx-{id}"), phone: format!("gspnp-ph-{id}"), pbx_link: format!("gpbx{id}") };
+        let phone_link = format!("gph{id}");
+        ip(&["netns", "add", &lab.pbx]);
+        ip(&["netns", "add", &lab.phone]);
+        ip(&["link", "add", &lab.pbx_link, "type", "veth", "peer", "name", &phone_link]);
+        ip(&["link", "set", &lab.pbx_link, "netns", &lab.pbx]);
+        ip(&["link", "set", &phone_link, "netns", &lab.phone]);
+        for (ns, link, address) in [(&lab.pbx, &lab.pbx_link, PBX_IP), (&lab.phone, &phone_link, PHONE_IP)] {
+            ip(&["-n", ns, "addr", "add", &format!("{address}/24"), "dev", link]);
+            ip(&["-n", ns, "link", "set", link, "up"]);
+            ip(&["-n", ns, "link", "set", "lo", "up"]);
+        }
+        ip(&["-n", &lab.phone, "route", "add", "224.0.0.0/4", "dev", &phone_link]);
+        lab
+    }
+
+    /// Moves the calling thread (and threads it starts later) into namespace `name`.
+    fn enter(name: &str) {
+        let handle = File::open(format!("/run/netns/{name}")).expect("the namespace exists");
+        setns(handle, CloneFlags::CLONE_NEWNET).expect("setns (needs root)");
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        let _ = Command::new("ip").args(["netns", "del", &self.pbx]).status();
+        let _ = Command::new("ip").args(["netns", "del", &self.phone]).status();
+    }
+}
+
+fn phone_subscribe(socket: &UdpSocket) {
+    let message = "SUBSCRIBE sip:MAC%3A000B82F55284@224.0.1.75 SIP/2.0\r\n\
+         Via: SIP/2.0/UDP 192.0.2.2:5080;branch=z9hG4bK1686351121;rport\r\n\
+         From: <sip:MAC%3A000B82F55284@224.0.1.75>;tag=1990948743\r\n\
+         To: <sip:MAC%3A000B82F55284@224.0.1.75>\r\n\
+         Call-ID: 1848599395-5080-1@BJC.BGI.F.BHF\r\n\
+         CSeq: 20000 SUBSCRIBE\r\n\
+         Contact: <sip:192.0.2.2:5080>\r\n\
+         User-Agent: Grandstream GRP2614 1.0.0.31\r\n\
+         Expires: 0\r\n\
+         Event: ua-profile;profile-type=\"device\";vendor=\"Grandstream\";model=\"GRP2614\";version=\"1.0.0.31\"\r\n\
+         Accept: application/url\r\n\
+         Content-Length: 0\r\n\r\n";
+    socket.send_to(message.as_bytes(), "224.0.1.75:5060").unwrap();
+}
+
+#[test]
+fn phone_in_another_namespace_is_provisioned_over_multicast() {
+    if !nix::unistd::geteuid().is_root() {
+        assert!(std::env::var_os("CI").is_none(), "CI must run this test as root");
+        eprintln!("skipped: needs root to create network namespaces");
+        return;
+    }
+    let lab = Lab::new();
+    let (pbx, pbx_link) = (lab.pbx.clone(), lab.pbx_link.clone());
+    let server = std::thread::spawn(move || {
+        Lab::enter(&pbx);
+        let config = ServerConfig { interfaces: vec![pbx_link], ..ServerConfig::default() };
+        let server = Server::start(config, None).expect("the server starts in the PBX namespace");
+        server.assign("000b82f55284".parse().unwrap(), Assignment::Url(URL.into())).unwrap();
+        server
+    })
+    .join()
+    .unwrap();
+
+    let phone_ns = lab.phone.clone();
+    let phone = std::thread::spawn(move || {
+        Lab::enter(&phone_ns);
+        let socket = UdpSocket::bind(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 5080)).unwrap();
+        socket.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+        let mut buffer = [0u8; 4096];
+        let mut received = Vec::new();
+        // Up to five SUBSCRIBEs, like the phone, until the answer and the NOTIFY are in.
+        for _ in 0..5 {
+            phone_subscribe(&socket);
+            while let Ok((len, from)) = socket.recv_from(&mut buffer) {
+                let text = String::from_utf8_lossy(&buffer[..len]).into_owned();
+                if text.starts_with("NOTIFY") {
+                    let mut answer = "SIP/2.0 200 OK\r\n".to_string();
+                    for line in text
+                        .split("\r\n")
+                        .filter(|l| ["Via:", "From:", "To:", "Call-ID:", "CSeq:"].iter().any(|h| l.starts_with(h)))
+                    {
+                        answer += line;
+                        answer += "\r\n";
+                    }
+                    answer += "Content-Length: 0\r\n\r\n";
+                    socket.send_to(answer.as_bytes(), from).unwrap();
+                }
+                received.push((from, text));
+                if received.len() >= 2 {
+                    return received;
+                }
+            }
+        }
+        received
+    })
+    .join()
+    .unwrap();
+
+    assert_eq!(phone.len(), 2, "the phone got {phone:?}");
+    let (from, answer) = &phone[0];
+    assert_eq!(*from, std::net::SocketAddr::from(SocketAddrV4::new(PBX_IP, 5060)));
+    assert!(answer.starts_with("SIP/2.0 200 OK\r\n"), "{answer}");
+    assert!(
+        answer.contains("\r\nContact: <sip:192.0.2.1:5060>\r\n"),
+        "the server answers from the veth's address: {answer}"
+    );
+    let notify = &phone[1].1;
+    assert!(notify.starts_with("NOTIFY sip:192.0.2.2:5080 SIP/2.0\r\n"), "{notify}");
+    assert!(notify.ends_with(URL));
+
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut acknowledged = false;
+    let mut discovered_from = None;
+    while Instant::now() < deadline && !acknowledged {
+        match server.next_event(Duration::from_millis(200)) {
+            Ok(ServerEvent::Event(Event::Discovered(info))) => discovered_from = Some(info.source),
+            Ok(ServerEvent::Event(Event::NotifyResult(result))) => {
+                acknowledged = result.outcome == NotifyOutcome::Acknowledged(200);
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(discovered_from, Some(SocketAddrV4::new(PHONE_IP, 5080)));
+    assert!(acknowledged, "the server saw the phone's 200");
+    server.stop().unwrap();
+}
