@@ -158,12 +158,86 @@ typedef enum {
   GSPNP_EVENT_KIND_EVENTS_DROPPED = 7,
 } gspnp_event_kind;
 
+// The settings of one SIP account (gspnp_profile_set_account). Values are text.
+typedef enum {
+  // "1"/"0" (also "yes"/"no", "true"/"false"); accounts are active by default.
+  GSPNP_ACCOUNT_ACTIVE = 1,
+  // The account's name on the phone's screen.
+  GSPNP_ACCOUNT_NAME = 2,
+  // host[:port] of the SIP server.
+  GSPNP_ACCOUNT_SIP_SERVER = 3,
+  // host[:port] of the secondary SIP server.
+  GSPNP_ACCOUNT_SECONDARY_SIP_SERVER = 4,
+  // host[:port] of the outbound proxy.
+  GSPNP_ACCOUNT_OUTBOUND_PROXY = 5,
+  // The SIP user ID (the extension).
+  GSPNP_ACCOUNT_USER_ID = 6,
+  // The authentication ID; the user ID when empty.
+  GSPNP_ACCOUNT_AUTH_ID = 7,
+  // The SIP password (a secret: never logged, never in an error message).
+  GSPNP_ACCOUNT_PASSWORD = 8,
+  // The caller-ID name.
+  GSPNP_ACCOUNT_DISPLAY_NAME = 9,
+  // The voicemail access number, e.g. "*97".
+  GSPNP_ACCOUNT_VOICEMAIL = 10,
+  // "udp", "tcp" or "tls".
+  GSPNP_ACCOUNT_TRANSPORT = 11,
+  // Registration expiry in seconds (written in the phone's minutes, rounded up).
+  GSPNP_ACCOUNT_EXPIRY_SECONDS = 12,
+  // Codec order, comma-separated: PCMU, PCMA, G.722, G.729, G.726-32, G.723.1, iLBC, Opus.
+  GSPNP_ACCOUNT_CODECS = 13,
+  // DTMF modes, comma-separated: in_audio, rfc2833, sip_info.
+  GSPNP_ACCOUNT_DTMF = 14,
+} gspnp_account_field;
+
+// Settings for the whole phone (gspnp_profile_set_global). Values are text.
+typedef enum {
+  // Where the phone fetches updates of its file (http(s)/tftp/ftp(s) URL); by default
+  // the URL it was told in the NOTIFY. Empty: the NOTIFY's URL again.
+  GSPNP_GLOBAL_CONFIG_SERVER_URL = 1,
+  // HTTP(S) user name for the config server.
+  GSPNP_GLOBAL_CONFIG_SERVER_USER = 2,
+  // HTTP(S) password for the config server (a secret).
+  GSPNP_GLOBAL_CONFIG_SERVER_PASSWORD = 3,
+  // Where the phone fetches firmware (URL). Empty: not set.
+  GSPNP_GLOBAL_FIRMWARE_SERVER_URL = 4,
+  // "1" lets DHCP options 66/43 override the config server; "0" (the default) keeps
+  // the PBX in charge.
+  GSPNP_GLOBAL_DHCP_OVERRIDE = 5,
+  // NTP server host.
+  GSPNP_GLOBAL_NTP_SERVER = 6,
+  // Time zone, as the phone names it.
+  GSPNP_GLOBAL_TIME_ZONE = 7,
+  // Display language ("en", "de", ..., "auto").
+  GSPNP_GLOBAL_LANGUAGE = 8,
+  // The phone's admin web password (a secret).
+  GSPNP_GLOBAL_ADMIN_PASSWORD = 9,
+  // The phone's user web password (a secret).
+  GSPNP_GLOBAL_USER_PASSWORD = 10,
+} gspnp_global_field;
+
+// Which keys (gspnp_profile_set_key).
+typedef enum {
+  // Virtual multi-purpose keys on the screen (every GRP26xx).
+  GSPNP_KEY_KIND_VPK = 1,
+  // Physical multi-purpose keys (GRP2614, GRP2616).
+  GSPNP_KEY_KIND_MPK = 2,
+} gspnp_key_kind;
+
 // A decoded phone, owned by the host until gspnp_decoded_free().
 typedef struct gspnp_decoded gspnp_decoded;
 
 // An event owned by the host until gspnp_event_free(). Views read from it are valid
 // until then.
 typedef struct gspnp_event gspnp_event;
+
+// A profile: accounts 1..16, line keys, global settings and raw settings. Every setter
+// validates its value and either applies it completely or changes nothing. Not
+// thread-safe: build it on one thread; servers copy it when it is assigned.
+typedef struct gspnp_profile gspnp_profile;
+
+// A rendered configuration file, owned by the host until gspnp_rendered_free().
+typedef struct gspnp_rendered gspnp_rendered;
 
 // A running server. Under the hood an `Arc`-free Rust object used from any thread:
 // every gspnp_server_* function may be called concurrently, and from inside the
@@ -386,6 +460,108 @@ gspnp_status gspnp_event_transmit(const gspnp_event *event,
 
 // How many events an EVENTS_DROPPED event reports; 0 for another kind or NULL.
 uint64_t gspnp_event_dropped_count(const gspnp_event *event);
+
+// An empty profile: no accounts, no keys, default globals. Free it with
+// gspnp_profile_free().
+gspnp_profile *gspnp_profile_new(void);
+
+// Frees a profile. NULL is a no-op. Servers it was assigned to keep their own copy.
+void gspnp_profile_free(gspnp_profile *profile);
+
+// Sets one field (a gspnp_account_field) of account `account` (1..16), creating the
+// account if needed. Errors name the account and field; on error the account is as it
+// was. Whether the phone model has that many accounts is checked when rendering.
+gspnp_status gspnp_profile_set_account(gspnp_profile *profile,
+                                       uint8_t account,
+                                       uint32_t field,
+                                       const char *value,
+                                       size_t value_len);
+
+// Sets one global field (a gspnp_global_field).
+gspnp_status gspnp_profile_set_global(gspnp_profile *profile,
+                                      uint32_t field,
+                                      const char *value,
+                                      size_t value_len);
+
+// Sets key `index` (1-based) of `kind` (a gspnp_key_kind): its mode by name ("line",
+// "shared_line", "blf", "speed_dial", "call_park", "intercom", "voicemail", "dnd",
+// "none", ...), the account it uses (1-based), its label and its value (extension,
+// number, ...). Gaps are filled as the phone requires when rendering.
+gspnp_status gspnp_profile_set_key(gspnp_profile *profile,
+                                   uint32_t kind,
+                                   uint8_t index,
+                                   const char *mode,
+                                   size_t mode_len,
+                                   uint8_t account,
+                                   const char *label,
+                                   size_t label_len,
+                                   const char *value,
+                                   size_t value_len);
+
+// Sets a raw setting by P-number ("P1234" or "1234") or v2 alias
+// ("account.1.sip.listeningMode"); it replaces what gspnp would write for it.
+gspnp_status gspnp_profile_set_raw(gspnp_profile *profile,
+                                   const char *name,
+                                   size_t name_len,
+                                   const char *value,
+                                   size_t value_len);
+
+// Renders `profile` into the file phone `mac` of `model` fetches (format 1: P-values,
+// 2: aliases), for the provisioning URL `url` (empty: none, then the profile's own
+// config server is used). Pure: no server, any thread. The same input always gives
+// byte-identical output. Refusals: GSPNP_STATUS_LIMIT_EXCEEDED (more accounts or keys
+// than the model has), GSPNP_STATUS_INVALID_MAC, GSPNP_STATUS_UNKNOWN_SETTING, ...
+// An unknown model is rendered with conservative limits and a warning.
+gspnp_status gspnp_render(const gspnp_profile *profile,
+                          const char *model,
+                          size_t model_len,
+                          const char *mac,
+                          size_t mac_len,
+                          uint32_t format,
+                          const char *url,
+                          size_t url_len,
+                          gspnp_rendered **out);
+
+// The file's name, `cfg<mac>.xml`; a view valid until gspnp_rendered_free(). Empty for NULL.
+gspnp_str gspnp_rendered_file_name(const gspnp_rendered *rendered);
+
+// The file's bytes (UTF-8 XML; it holds passwords) and their number; valid until
+// gspnp_rendered_free().
+gspnp_status gspnp_rendered_contents(const gspnp_rendered *rendered,
+                                     const uint8_t **data,
+                                     size_t *len);
+
+// How many warnings rendering gave (an unknown model, a clamped value, ...).
+size_t gspnp_rendered_warning_count(const gspnp_rendered *rendered);
+
+// Warning `index` (0-based); an empty view when out of range.
+gspnp_str gspnp_rendered_warning(const gspnp_rendered *rendered, size_t index);
+
+// Frees a rendered file. NULL is a no-op.
+void gspnp_rendered_free(gspnp_rendered *rendered);
+
+// Gives phone `mac` this profile (copied): when it sends its SUBSCRIBE the file is
+// rendered for its model in `format` (1 or 2), offered to on_config, and the phone is
+// told the URL from the server's template. `token` (may be empty) pins the phone's URL
+// token, for hosts that keep tokens across restarts: at least 22 characters of
+// A-Z a-z 0-9 - _.
+gspnp_status gspnp_server_assign_profile(const gspnp_server *server,
+                                         const char *mac,
+                                         size_t mac_len,
+                                         const gspnp_profile *profile,
+                                         uint32_t format,
+                                         const char *token,
+                                         size_t token_len);
+
+// Gives every phone of `vendor` (and `model`, when not empty) without an assignment of
+// its own this profile (copied). NULL `profile` removes that default.
+gspnp_status gspnp_server_set_default_profile(const gspnp_server *server,
+                                              const char *vendor,
+                                              size_t vendor_len,
+                                              const char *model,
+                                              size_t model_len,
+                                              const gspnp_profile *profile,
+                                              uint32_t format);
 
 // Starts a server: opens its socket (unless in feed mode) and its threads, and writes
 // it to `*out`. With `callbacks` (copied; may be NULL) events go to them on the

@@ -7,6 +7,7 @@ mod guard;
 mod callbacks;
 mod decode;
 mod event;
+mod profile;
 mod server;
 mod server_config;
 mod status;

@@ -21,6 +21,11 @@ pub struct gspnp_str<'a> {
 }
 
 impl<'a> gspnp_str<'a> {
+    /// The empty string.
+    pub(crate) fn empty() -> gspnp_str<'static> {
+        gspnp_str { data: std::ptr::null(), len: 0, _borrow: PhantomData }
+    }
+
     /// A view of `text`, valid as long as `text` is.
     pub(crate) fn new(text: &'a str) -> gspnp_str<'a> {
         gspnp_str { data: text.as_ptr().cast(), len: text.len(), _borrow: PhantomData }
