@@ -149,10 +149,7 @@ fn comma_list(text: &str) -> impl Iterator<Item = &str> {
     text.split(',').map(str::trim).filter(|item| !item.is_empty())
 }
 
-fn field_from<T: Copy>(all: &[T], value: u32, what: &str) -> Result<T, Failure>
-where
-    T: Into<u32>,
-{
+fn field_from<T: Copy + Into<u32>>(all: &[T], value: u32, what: &str) -> Result<T, Failure> {
     all.iter()
         .copied()
         .find(|field| (*field).into() == value)
@@ -238,7 +235,10 @@ fn set_account_field(account: &mut Account, field: gspnp_account_field, value: &
 fn set_global_field(globals: &mut Globals, field: gspnp_global_field, value: &str) -> Result<(), Failure> {
     use gspnp_global_field::*;
     let result = match field {
-        GSPNP_GLOBAL_CONFIG_SERVER_URL if value.is_empty() => Ok(globals.clear_config_server()),
+        GSPNP_GLOBAL_CONFIG_SERVER_URL if value.is_empty() => {
+            globals.clear_config_server();
+            Ok(())
+        }
         GSPNP_GLOBAL_CONFIG_SERVER_URL => globals.set_config_server_url(value),
         GSPNP_GLOBAL_CONFIG_SERVER_USER => {
             let password = globals.config_credentials().map(|(_, p)| p.to_string()).unwrap_or_default();
@@ -248,9 +248,15 @@ fn set_global_field(globals: &mut Globals, field: gspnp_global_field, value: &st
             let user = globals.config_credentials().map(|(u, _)| u.to_string()).unwrap_or_default();
             globals.set_config_server_credentials(&user, value)
         }
-        GSPNP_GLOBAL_FIRMWARE_SERVER_URL if value.is_empty() => Ok(globals.clear_firmware_server()),
+        GSPNP_GLOBAL_FIRMWARE_SERVER_URL if value.is_empty() => {
+            globals.clear_firmware_server();
+            Ok(())
+        }
         GSPNP_GLOBAL_FIRMWARE_SERVER_URL => globals.set_firmware_server_url(value),
-        GSPNP_GLOBAL_DHCP_OVERRIDE => Ok(globals.set_dhcp_option_override(parse_flag(value)?)),
+        GSPNP_GLOBAL_DHCP_OVERRIDE => {
+            globals.set_dhcp_option_override(parse_flag(value)?);
+            Ok(())
+        }
         GSPNP_GLOBAL_NTP_SERVER => globals.set_ntp_server(value),
         GSPNP_GLOBAL_TIME_ZONE => globals.set_time_zone(value),
         GSPNP_GLOBAL_LANGUAGE => globals.set_language(value),
