@@ -3,11 +3,27 @@ CARGO ?= cargo
 PREFIX ?= /usr/local
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
+BINDIR ?= $(PREFIX)/bin
 DESTDIR ?=
+# release for packages; `make install PROFILE=debug` installs the debug build.
+PROFILE ?= release
+CARGO_PROFILE_FLAG := $(if $(filter release,$(PROFILE)),--release,)
+
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+MAJOR := $(word 1,$(subst ., ,$(VERSION)))
+MINOR := $(word 2,$(subst ., ,$(VERSION)))
+# Versioning policy (see README "For packagers"): the soname is libgspnp.so.0 while the
+# version is 0.x and names the ABI generation; a minor release only adds to the ABI.
+SONAME := libgspnp.so.$(MAJOR)
+REALNAME := $(SONAME).$(MINOR)
+# What a static link of a Rust library needs from the C side (rustc --print native-static-libs).
+LIBS_PRIVATE := -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
 
 .PHONY: help header
 help:
 	@echo "make test          every test suite (what CI runs)"
+	@echo "make install       install the library, header and gspnp.pc (PREFIX, LIBDIR, INCLUDEDIR, BINDIR, DESTDIR)"
+	@echo "make uninstall     remove what make install put there"
 	@echo "make header        regenerate include/gspnp.h from src/ffi (commit the result)"
 	@echo "make header-check  fail if include/gspnp.h is stale"
 
@@ -28,3 +44,29 @@ test:
 	$(CARGO) build --lib
 	$(MAKE) -C c-tests check VALGRIND=1
 	if cargo nextest --version >/dev/null 2>&1; then $(CARGO) nextest run --no-fail-fast; else $(CARGO) test; fi
+
+# gspnp.pc depends on PREFIX and LIBDIR, which make cannot see: write it every time.
+.PHONY: build install uninstall gspnp.pc
+build:
+	$(CARGO) build --workspace $(CARGO_PROFILE_FLAG)
+
+gspnp.pc: gspnp.pc.in Cargo.toml
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	    -e 's|@VERSION@|$(VERSION)|' -e 's|@LIBS_PRIVATE@|$(LIBS_PRIVATE)|' $< > $@
+
+# Installs libgspnp.so.0.<minor> with its soname link and the development link, the
+# static library, the header, gspnp.pc and the daemon. Builds nothing when up to date.
+install: build gspnp.pc
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(BINDIR)
+	install -m 0755 target/$(PROFILE)/libgspnp.so $(DESTDIR)$(LIBDIR)/$(REALNAME)
+	ln -sf $(REALNAME) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libgspnp.so
+	install -m 0644 target/$(PROFILE)/libgspnp.a $(DESTDIR)$(LIBDIR)/libgspnp.a
+	install -m 0644 include/gspnp.h $(DESTDIR)$(INCLUDEDIR)/gspnp.h
+	install -m 0644 gspnp.pc $(DESTDIR)$(LIBDIR)/pkgconfig/gspnp.pc
+	install -m 0755 target/$(PROFILE)/gspnpd $(DESTDIR)$(BINDIR)/gspnpd
+
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/$(REALNAME) $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libgspnp.so \
+	      $(DESTDIR)$(LIBDIR)/libgspnp.a $(DESTDIR)$(LIBDIR)/pkgconfig/gspnp.pc \
+	      $(DESTDIR)$(INCLUDEDIR)/gspnp.h $(DESTDIR)$(BINDIR)/gspnpd
