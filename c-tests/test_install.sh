@@ -14,6 +14,9 @@ lib="$stage/root$libdir"
 [ "$(readlink "$lib/libgspnp.so")" = libgspnp.so.0 ]
 [ -f "$lib/libgspnp.so.0.$(sed -n 's/^version = "[0-9]*\.\([0-9]*\)\..*"/\1/p' "$root/Cargo.toml" | head -n 1)" ]
 readelf -d "$lib/libgspnp.so.0" | grep -q 'SONAME.*\[libgspnp.so.0\]'
+# The shared library exports the C API and nothing else.
+stray=$(nm -D --defined-only "$lib/libgspnp.so.0" | awk '{print $3}' | grep -v '^gspnp_' || true)
+if [ -n "$stray" ]; then echo "exported symbols outside gspnp_: $stray" >&2; exit 1; fi
 
 cat > "$stage/hello.c" <<'C'
 #include <gspnp.h>

@@ -192,6 +192,8 @@ impl Engine {
         }
         record.answered = Some(Box::new(AnsweredSubscribe { key: key.clone(), answer }));
         self.stats.answers_sent += 1;
+        let code = self.config.answer.status().0;
+        self.log(LogLevel::Info, format!("{mac}: answered {code} at {}", pending.source));
         self.timers.push(now + self.config.transaction_lifetime, Timer::AnsweredExpiry { mac, key });
         Some(pending)
     }

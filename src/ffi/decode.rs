@@ -71,6 +71,8 @@ pub unsafe extern "C" fn gspnp_decoded_free(decoded: *mut gspnp_decoded) {
     if decoded.is_null() {
         return;
     }
-    // SAFETY: it came from gspnp_decode and is freed once (documented).
-    drop(unsafe { Box::from_raw(decoded.cast::<Decoded>()) });
+    super::guard::guard_value((), || {
+        // SAFETY: it came from gspnp_decode and is freed once (documented).
+        drop(unsafe { Box::from_raw(decoded.cast::<Decoded>()) });
+    })
 }

@@ -71,8 +71,10 @@ pub unsafe extern "C" fn gspnp_event_free(event: *mut gspnp_event) {
     if event.is_null() {
         return;
     }
-    // SAFETY: it came from gspnp_server_next_event and is freed once (documented).
-    drop(unsafe { Box::from_raw(event.cast::<OwnedEvent>()) });
+    super::guard::guard_value((), || {
+        // SAFETY: it came from gspnp_server_next_event and is freed once (documented).
+        drop(unsafe { Box::from_raw(event.cast::<OwnedEvent>()) });
+    })
 }
 
 /// The event's kind; 0 for NULL.

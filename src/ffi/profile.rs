@@ -279,8 +279,10 @@ pub unsafe extern "C" fn gspnp_profile_free(profile: *mut gspnp_profile) {
     if profile.is_null() {
         return;
     }
-    // SAFETY: it came from gspnp_profile_new and is freed once (documented).
-    drop(unsafe { Box::from_raw(profile.cast::<Profile>()) });
+    super::guard::guard_value((), || {
+        // SAFETY: it came from gspnp_profile_new and is freed once (documented).
+        drop(unsafe { Box::from_raw(profile.cast::<Profile>()) });
+    })
 }
 
 /// Sets one field (a gspnp_account_field) of account `account` (1..16), creating the
@@ -474,8 +476,10 @@ pub unsafe extern "C" fn gspnp_rendered_free(rendered: *mut gspnp_rendered) {
     if rendered.is_null() {
         return;
     }
-    // SAFETY: it came from gspnp_render and is freed once (documented).
-    drop(unsafe { Box::from_raw(rendered.cast::<Rendered>()) });
+    super::guard::guard_value((), || {
+        // SAFETY: it came from gspnp_render and is freed once (documented).
+        drop(unsafe { Box::from_raw(rendered.cast::<Rendered>()) });
+    })
 }
 
 /// Gives phone `mac` this profile (copied): when it sends its SUBSCRIBE the file is

@@ -85,8 +85,10 @@ pub unsafe extern "C" fn gspnp_server_config_free(config: *mut gspnp_server_conf
     if config.is_null() {
         return;
     }
-    // SAFETY: it came from gspnp_server_config_new and is freed once (documented).
-    drop(unsafe { Box::from_raw(config.cast::<ServerConfig>()) });
+    super::guard::guard_value((), || {
+        // SAFETY: it came from gspnp_server_config_new and is freed once (documented).
+        drop(unsafe { Box::from_raw(config.cast::<ServerConfig>()) });
+    })
 }
 
 /// The UDP port to bind (default 5060; 0 picks a free port, see gspnp_server_port()).
