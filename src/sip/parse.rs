@@ -63,7 +63,8 @@ impl<'a> Lines<'a> {
         if rest.is_empty() {
             return Ok(None);
         }
-        let newline = rest.iter().take(MAX_LINE_LEN + 2).position(|&byte| byte == b'\n');
+        let window = rest.get(..MAX_LINE_LEN + 2).unwrap_or(rest);
+        let newline = window.iter().position(|&byte| byte == b'\n');
         let Some(newline) = newline else {
             return Err(if rest.len() > MAX_LINE_LEN + 1 { ParseError::LineTooLong } else { ParseError::Truncated });
         };
