@@ -53,7 +53,7 @@ pub enum Command {
     /// Print a phone's file.
     Render(RenderOptions),
     /// Simulate phones.
-    Simulate(SimulateOptions),
+    Simulate(Box<SimulateOptions>),
     /// Print this help text.
     Help(&'static str),
     /// Print the version.
@@ -203,6 +203,7 @@ fn parse_simulate(parser: &mut Parser) -> Result<Command, UsageError> {
             Arg::Long("attempts") => options.attempts = value(parser, "--attempts")?,
             Arg::Long("notify-wait") => options.notify_wait = seconds(parser, "--notify-wait")?,
             Arg::Long("timeout") => options.timeout = seconds(parser, "--timeout")?,
+            Arg::Long("ramp") => options.ramp = seconds(parser, "--ramp")?,
             Arg::Long("fetchers") => options.fetchers = value(parser, "--fetchers")?,
             Arg::Long("http-auth") => options.http_auth = Some(credentials(&parser.value()?.string()?)?),
             Arg::Long("ca") => options.ca = Some(parser.value()?.into()),
@@ -213,7 +214,7 @@ fn parse_simulate(parser: &mut Parser) -> Result<Command, UsageError> {
         }
     }
     check_simulate(&options)?;
-    Ok(Command::Simulate(options))
+    Ok(Command::Simulate(Box::new(options)))
 }
 
 /// Seconds, fractions allowed.

@@ -98,6 +98,7 @@ Options:
       --mac-base MAC        The first phone's MAC [default: 000b82000001]
       --model MODEL         The phones' model [default: GRP2614]
       --firmware VERSION    The phones' firmware version [default: 1.0.5.15]
+      --ramp SECS           Boot the phones spread evenly over this time [default: 0, all at once]
       --interval MS         Milliseconds between SUBSCRIBEs [default: 1000]
       --attempts N          SUBSCRIBEs per phone at most [default: 5]
       --notify-wait SECS    After the last SUBSCRIBE, how long to wait for a NOTIFY [default: 32]

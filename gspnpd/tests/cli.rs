@@ -26,6 +26,7 @@ fn help_lists_every_command_and_every_option() {
                 "--mac-base",
                 "--json",
                 "--timeout",
+                "--ramp",
                 "--insecure",
                 "--ca",
                 "--http-auth",

@@ -150,7 +150,8 @@ impl Simulation {
             };
             let subscribe = sip::subscribe(&identity, options.target);
             let rng = Rng::for_phone(options.seed, index);
-            phones.push(Phone::new(identity, socket, subscribe, SocketAddr::V4(options.target), rng, boot));
+            let offset = options.ramp.mul_f64(index as f64 / options.phones as f64);
+            phones.push(Phone::new(identity, socket, subscribe, SocketAddr::V4(options.target), rng, boot + offset));
         }
         let mut owners = vec![None; socket_count];
         for (index, phone) in phones.iter().enumerate() {

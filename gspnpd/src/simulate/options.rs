@@ -28,6 +28,8 @@ pub struct Options {
     pub model: String,
     /// The phones' firmware version.
     pub firmware: String,
+    /// Phones boot spread evenly over this time (0: all at once, as after a power cut).
+    pub ramp: Duration,
     /// Between SUBSCRIBEs.
     pub interval: Duration,
     /// SUBSCRIBEs per phone at most.
@@ -59,6 +61,7 @@ impl Default for Options {
             mac_base: Mac([0x00, 0x0b, 0x82, 0x00, 0x00, 0x01]),
             model: "GRP2614".to_owned(),
             firmware: "1.0.5.15".to_owned(),
+            ramp: Duration::ZERO,
             interval: Duration::from_secs(1),
             attempts: 5,
             notify_wait: Duration::from_secs(32),

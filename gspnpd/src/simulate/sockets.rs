@@ -3,6 +3,7 @@
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, UdpSocket};
 
 use nix::sys::resource::{getrlimit, setrlimit, Resource};
+use nix::sys::socket::{setsockopt, sockopt};
 
 use super::options::Options;
 
@@ -35,8 +36,18 @@ pub fn open(options: &Options) -> Result<Sockets, String> {
             Err(error) => return Err(format!("cannot open a UDP socket on {bind_ip}: {error}")),
         }
     }
+    if sockets.len() < options.phones {
+        // Shared sockets take many phones' answers at once: give them room, as far as
+        // net.core.rmem_max allows. A smaller buffer only means more lost datagrams.
+        for socket in &sockets {
+            let _ = setsockopt(socket, sockopt::RcvBuf, &SHARED_RECEIVE_BUFFER);
+        }
+    }
     Ok(Sockets { sockets, local_ip })
 }
+
+/// The receive buffer asked for a socket several phones share.
+const SHARED_RECEIVE_BUFFER: usize = 4 << 20;
 
 /// The address the phones send from: the interface's, or the one the kernel would pick
 /// to reach the target.
