@@ -43,6 +43,8 @@ struct Job {
 /// A running server; [`HttpServer::stop`] (or dropping it) ends every thread.
 pub struct HttpServer {
     stopping: Arc<AtomicBool>,
+    /// The workers' queue; dropped (with the listeners' clones) to end them.
+    jobs: Option<SyncSender<Job>>,
     listeners: Vec<JoinHandle<()>>,
     workers: Vec<JoinHandle<()>>,
     addresses: Vec<SocketAddr>,
@@ -64,6 +66,7 @@ impl HttpServer {
         let queue = Arc::new(Mutex::new(queue));
         let mut server = HttpServer {
             stopping: stopping.clone(),
+            jobs: Some(jobs),
             listeners: Vec::new(),
             workers: Vec::new(),
             addresses: Vec::new(),
@@ -79,7 +82,8 @@ impl HttpServer {
         for (listener, tls) in bound {
             let address = listener.local_addr().map_err(|error| error.to_string())?;
             server.addresses.push(address);
-            let (jobs, stopping, log) = (jobs.clone(), stopping.clone(), log.clone());
+            let jobs = server.jobs.clone().ok_or("the HTTP server is stopped")?;
+            let (stopping, log) = (stopping.clone(), log.clone());
             let thread = std::thread::Builder::new()
                 .name(format!("http-listen-{}", address.port()))
                 .spawn(move || listen(&listener, tls, &jobs, &stopping, &log))
@@ -100,7 +104,8 @@ impl HttpServer {
         for thread in self.listeners.drain(..) {
             let _ = thread.join();
         }
-        // The listeners held the only senders: the workers' queue is now closed.
+        // With the listeners' senders gone, this last one closes the workers' queue.
+        self.jobs = None;
         for thread in self.workers.drain(..) {
             let _ = thread.join();
         }
@@ -128,7 +133,12 @@ fn listen(
         }
         let (stream, peer) = match listener.accept() {
             Ok(accepted) => accepted,
-            Err(_) => continue,
+            Err(error) => {
+                // Out of descriptors or memory: wait rather than spin, then try again.
+                log.log(gspnp::engine::LogLevel::Debug, &format!("http: accept failed: {error}"));
+                std::thread::sleep(Duration::from_millis(50));
+                continue;
+            }
         };
         let job = Job { stream, peer, tls: tls.clone() };
         match jobs.try_send(job) {
