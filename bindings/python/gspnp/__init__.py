@@ -5,14 +5,18 @@ environment variable, else the system loader)::
 
     import gspnp
 
-    profile = gspnp.Profile(accounts=[gspnp.Account(user_id="1001", sip_server="pbx.example.com")])
-    print(gspnp.render(profile, "GRP2614", "000b82f55284").contents.decode())
+    with gspnp.Server(port=0, multicast=False) as server:
+        server.assign_url("000b82f55284", "http://192.0.2.10/phones/")
+        for event in server.events(timeout=30):
+            print(event)
 """
 
 from __future__ import annotations
 
 from . import _lib
+from ._callbacks import log_to_logging
 from ._lib import Address, LibraryNotFound, UnsupportedLibrary
+from .config import Mode, Rule, RuleKind, ServerConfig
 from .decode import decode
 from .errors import (
     AddressInUse,
@@ -47,6 +51,8 @@ from .events import (
     Transmit,
 )
 from .profile import Account, Key, Profile, Rendered, render
+from .server import Server
+from .stats import Stats
 
 __version__ = "0.1.0"
 
@@ -85,6 +91,7 @@ __all__ = [
     "LimitExceeded",
     "LogLevel",
     "LogLine",
+    "Mode",
     "NoMac",
     "NoSuchInterface",
     "NotUaProfile",
@@ -93,6 +100,11 @@ __all__ = [
     "ParseError",
     "Profile",
     "Rendered",
+    "Rule",
+    "RuleKind",
+    "Server",
+    "ServerConfig",
+    "Stats",
     "Status",
     "Stopped",
     "Timeout",
@@ -100,6 +112,7 @@ __all__ = [
     "UnsupportedLibrary",
     "abi_version",
     "decode",
+    "log_to_logging",
     "render",
     "version",
 ]
