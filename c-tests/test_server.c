@@ -95,7 +95,7 @@ int main(void) {
     CHECK(gspnp_server_config_set_url_template(config, STR("http://{ip}/{nope}/")) == GSPNP_STATUS_BAD_URL_TEMPLATE);
     CHECK(gspnp_server_config_set_mode(config, 7) == GSPNP_STATUS_INVALID_ARGUMENT);
 
-    /* Hold the lock so on_device cannot run before host.server is set. */
+    /* Callbacks run only after gspnp_server_start returned; the lock also orders host.server. */
     pthread_mutex_lock(&host.lock);
     CHECK_OK(gspnp_server_start(config, &callbacks, &server));
     host.server = server;

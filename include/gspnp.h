@@ -565,7 +565,8 @@ gspnp_status gspnp_server_set_default_profile(const gspnp_server *server,
 
 // Starts a server: opens its socket (unless in feed mode) and its threads, and writes
 // it to `*out`. With `callbacks` (copied; may be NULL) events go to them on the
-// server's callback thread and the server owns `callbacks->userdata` from here on
+// server's callback thread, never before this function has returned (so `*out` is
+// set when the first one runs), and the server owns `callbacks->userdata` from here on
 // (userdata_free runs once, after stop). With NULL callbacks, take events with
 // gspnp_server_next_event(). On error nothing is left running and the caller still
 // owns its userdata. Free the server with gspnp_server_free().

@@ -1,11 +1,10 @@
 //! gspnp_server: a running PnP server and the host's requests to it.
 
 use std::ffi::c_char;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::callbacks::{gspnp_callbacks, CallbackHost};
+use super::callbacks::{gspnp_callbacks, CallbackHost, StartGate};
 use super::event::{gspnp_event, OwnedEvent};
 use super::guard::{guard, Failure};
 use super::server_config::{config_ref, gspnp_server_config, mode_from_int, parse_mac};
@@ -145,7 +144,8 @@ pub(crate) fn runtime_failure(error: RuntimeError) -> Failure {
 
 /// Starts a server: opens its socket (unless in feed mode) and its threads, and writes
 /// it to `*out`. With `callbacks` (copied; may be NULL) events go to them on the
-/// server's callback thread and the server owns `callbacks->userdata` from here on
+/// server's callback thread, never before this function has returned (so `*out` is
+/// set when the first one runs), and the server owns `callbacks->userdata` from here on
 /// (userdata_free runs once, after stop). With NULL callbacks, take events with
 /// gspnp_server_next_event(). On error nothing is left running and the caller still
 /// owns its userdata. Free the server with gspnp_server_free().
@@ -162,12 +162,12 @@ pub unsafe extern "C" fn gspnp_server_start(
         let callbacks = unsafe { callbacks.as_ref() }.copied();
         // The userdata becomes the server's only once the server runs; until then
         // dropping the host (on a failed start) must not free it.
-        let armed = Arc::new(AtomicBool::new(false));
-        let host = callbacks.map(|callbacks| Box::new(CallbackHost::new(callbacks, armed.clone())) as Box<dyn Host>);
+        let gate = Arc::new(StartGate::default());
+        let host = callbacks.map(|callbacks| Box::new(CallbackHost::new(callbacks, gate.clone())) as Box<dyn Host>);
         let server = Server::start(config, host).map_err(runtime_failure)?;
-        armed.store(true, Ordering::Release);
         // SAFETY: out is writable (checked non-NULL above).
         unsafe { *out = Box::into_raw(Box::new(server)).cast() };
+        gate.open();
         Ok(())
     })
 }
