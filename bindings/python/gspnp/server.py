@@ -94,10 +94,16 @@ class Server:
                 raise Stopped(Status.STOPPED, "a stopped server cannot be started again; create a new Server")
             if self._pointer is not None:
                 raise AlreadyRunning(Status.ALREADY_RUNNING, "the server was already started")
+            # The library writes the handle into `out` before any callback runs, so a
+            # callback may use this server from its very first call.
             out = ctypes.POINTER(_lib.gspnp_server)()
-            callbacks = ctypes.byref(self._callbacks.struct) if self._callbacks is not None else None
-            self._lib.gspnp_server_start(self._c_config.pointer, callbacks, ctypes.byref(out))
             self._pointer = out
+            callbacks = ctypes.byref(self._callbacks.struct) if self._callbacks is not None else None
+            try:
+                self._lib.gspnp_server_start(self._c_config.pointer, callbacks, ctypes.byref(out))
+            except BaseException:
+                self._pointer = None
+                raise
             weakref.finalize(self, _free_server, self._lib, out, self._callbacks)
             self._c_config.close()
         return self
@@ -140,7 +146,7 @@ class Server:
 
     def _server(self) -> Any:
         pointer = self._pointer
-        if pointer is None:
+        if not pointer:
             raise Stopped(Status.NOT_RUNNING, "the server has not been started")
         return pointer
 
