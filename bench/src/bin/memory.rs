@@ -110,5 +110,8 @@ fn main() {
         println!("{mode:?}: 100000 devices: {busy:.0} B/device with transactions, {settled:.0} B/device settled");
     }
     let (real, served) = flood(1_000_000);
-    println!("flood: 1000000 MACs, default limits: real phones served {served}/{real}; peak RSS {} KiB", peak_rss_kib());
+    println!(
+        "flood: 1000000 MACs, default limits: real phones served {served}/{real}; peak RSS {} KiB",
+        peak_rss_kib()
+    );
 }
