@@ -23,12 +23,12 @@ pub struct gspnp_server {
 }
 
 /// Counters of a server (see gspnp_server_stats()). Fields are only ever added at the
-/// end; `size` says how many bytes the library filled.
+/// end; the caller sets `size` to sizeof(gspnp_stats), the library to the bytes it filled.
 #[allow(non_camel_case_types)]
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct gspnp_stats {
-    /// sizeof(gspnp_stats) of the library that filled it.
+    /// In: sizeof(gspnp_stats) as the caller compiled it. Out: the bytes filled.
     pub size: usize,
     /// Datagrams received.
     pub datagrams: u64,
@@ -136,7 +136,7 @@ pub(crate) fn runtime_failure(error: RuntimeError) -> Failure {
         RuntimeError::CalledFromCallback => GSPNP_STATUS_CALLED_FROM_CALLBACK,
         RuntimeError::Busy => GSPNP_STATUS_BUSY,
         RuntimeError::Timeout => GSPNP_STATUS_TIMEOUT,
-        RuntimeError::WrongMode(_) => GSPNP_STATUS_INVALID_ARGUMENT,
+        RuntimeError::WrongMode(_) => GSPNP_STATUS_WRONG_MODE,
         RuntimeError::ThreadPanicked => GSPNP_STATUS_THREAD_PANICKED,
     };
     Failure::new(status, error.to_string())
@@ -195,15 +195,15 @@ pub unsafe extern "C" fn gspnp_server_free(server: *mut gspnp_server) {
     })
 }
 
-/// Writes the bound UDP port to `*port`. GSPNP_STATUS_INVALID_ARGUMENT in feed mode.
+/// Writes the bound UDP port to `*port`. GSPNP_STATUS_WRONG_MODE in feed mode.
 #[no_mangle]
 pub unsafe extern "C" fn gspnp_server_port(server: *const gspnp_server, port: *mut u16) -> gspnp_status {
     guard(|| {
         let server = server_ref(server)?;
         require!(port);
-        let bound = server.port().ok_or_else(|| {
-            Failure::new(gspnp_status::GSPNP_STATUS_INVALID_ARGUMENT, "a feed-mode server has no port")
-        })?;
+        let bound = server
+            .port()
+            .ok_or_else(|| Failure::new(gspnp_status::GSPNP_STATUS_WRONG_MODE, "a feed-mode server has no port"))?;
         // SAFETY: port is writable (checked non-NULL).
         unsafe { *port = bound };
         Ok(())
@@ -315,14 +315,30 @@ pub unsafe extern "C" fn gspnp_server_feed(
     })
 }
 
-/// Copies the server's counters into `*out` (see gspnp_stats).
+/// Copies the server's counters into `*out`. Set `out->size = sizeof(gspnp_stats)`
+/// first: the library writes at most that many bytes (an older caller's smaller struct
+/// is never overrun) and sets `size` to what it wrote. GSPNP_STATUS_INVALID_ARGUMENT
+/// when `size` cannot even hold the `size` field.
 #[no_mangle]
 pub unsafe extern "C" fn gspnp_server_stats(server: *const gspnp_server, out: *mut gspnp_stats) -> gspnp_status {
     guard(|| {
         let server = server_ref(server)?;
         require!(out);
-        // SAFETY: out is writable (checked non-NULL).
-        unsafe { *out = server.stats().into() };
+        // SAFETY: out points to at least a size_t the caller set (documented).
+        let room = unsafe { std::ptr::read_unaligned(out.cast::<usize>()) };
+        if room < std::mem::size_of::<usize>() {
+            return Err(Failure::new(
+                gspnp_status::GSPNP_STATUS_INVALID_ARGUMENT,
+                "set out->size to sizeof(gspnp_stats)",
+            ));
+        }
+        let mut stats = gspnp_stats::from(server.stats());
+        let written = room.min(std::mem::size_of::<gspnp_stats>());
+        stats.size = written;
+        // SAFETY: the caller promises `room` writable bytes at out; we write at most that.
+        unsafe {
+            std::ptr::copy_nonoverlapping((&stats as *const gspnp_stats).cast::<u8>(), out.cast::<u8>(), written)
+        };
         Ok(())
     })
 }

@@ -156,10 +156,6 @@ class gspnp_stats(ctypes.Structure):
     _fields_ = [("size", ctypes.c_size_t)] + [(name, ctypes.c_uint64) for name in STATS_COUNTERS]
 
 
-STATS_BUFFER_SIZE = 4096
-"""Bytes handed to gspnp_server_stats(): a newer library writes its own, larger
-gspnp_stats whole (it cannot be told our size), so the buffer leaves room for that."""
-
 userdata_free_fn = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
 on_device_fn = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.POINTER(gspnp_device), ctypes.c_bool)
 on_config_fn = ctypes.CFUNCTYPE(ctypes.c_bool, ctypes.c_void_p, ctypes.POINTER(gspnp_config_file))
@@ -206,11 +202,11 @@ _PROTOTYPES: Dict[str, Tuple[Any, Sequence[Any]]] = {
     # profiles and rendering
     "gspnp_profile_new": (_profile, ()),
     "gspnp_profile_free": (None, (_profile,)),
-    "gspnp_profile_set_account": (_STATUS, (_profile, ctypes.c_uint8, ctypes.c_uint32, *_span)),
+    "gspnp_profile_set_account": (_STATUS, (_profile, ctypes.c_uint32, ctypes.c_uint32, *_span)),
     "gspnp_profile_set_global": (_STATUS, (_profile, ctypes.c_uint32, *_span)),
     "gspnp_profile_set_key": (
         _STATUS,
-        (_profile, ctypes.c_uint32, ctypes.c_uint8, *_span, ctypes.c_uint8, *_span, *_span),
+        (_profile, ctypes.c_uint32, ctypes.c_uint32, *_span, ctypes.c_uint32, *_span, *_span),
     ),
     "gspnp_profile_set_raw": (_STATUS, (_profile, *_span, *_span)),
     "gspnp_render": (_STATUS, (_profile, *_span, *_span, ctypes.c_uint32, *_span, _P(_P(gspnp_rendered)))),
@@ -222,12 +218,12 @@ _PROTOTYPES: Dict[str, Tuple[Any, Sequence[Any]]] = {
     # server configuration
     "gspnp_server_config_new": (_config, ()),
     "gspnp_server_config_free": (None, (_config,)),
-    "gspnp_server_config_set_port": (_STATUS, (_config, ctypes.c_uint16)),
+    "gspnp_server_config_set_port": (_STATUS, (_config, ctypes.c_uint32)),
     "gspnp_server_config_add_interface": (_STATUS, (_config, *_span)),
     "gspnp_server_config_set_multicast": (_STATUS, (_config, ctypes.c_bool)),
     "gspnp_server_config_set_feed_mode": (_STATUS, (_config, ctypes.c_bool)),
     "gspnp_server_config_set_mode": (_STATUS, (_config, ctypes.c_uint32)),
-    "gspnp_server_config_set_answer_code": (_STATUS, (_config, ctypes.c_uint16)),
+    "gspnp_server_config_set_answer_code": (_STATUS, (_config, ctypes.c_uint32)),
     "gspnp_server_config_set_url_template": (_STATUS, (_config, *_span)),
     "gspnp_server_config_set_timers": (_STATUS, (_config, ctypes.c_uint32, ctypes.c_uint32, ctypes.c_uint32)),
     "gspnp_server_config_set_cooldown": (_STATUS, (_config, ctypes.c_uint32)),

@@ -44,6 +44,7 @@ class Status(enum.IntEnum):
     UNKNOWN_MODEL = 1025
     BUSY = 1026
     WRONG_KIND = 1027
+    WRONG_MODE = 1028
 
 
 class GspnpError(Exception):
@@ -124,6 +125,10 @@ class Busy(GspnpError):
     """Too many requests are queued for the server's network thread; try again."""
 
 
+class WrongMode(GspnpError):
+    """The server is not in the mode the call needs (feed mode, or the pull API)."""
+
+
 class InternalError(GspnpError):
     """A bug in gspnp or in this wrapper (a caught panic, a NULL, a wrong kind)."""
 
@@ -157,6 +162,7 @@ ERROR_CLASS_BY_STATUS: Dict[int, Type[GspnpError]] = {
     Status.UNKNOWN_MODEL: InvalidValue,
     Status.BUSY: Busy,
     Status.WRONG_KIND: InternalError,
+    Status.WRONG_MODE: WrongMode,
 }
 """Which exception class each non-OK status raises; unknown statuses raise GspnpError."""
 

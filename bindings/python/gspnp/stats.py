@@ -67,7 +67,6 @@ class Stats:
 
 def read_stats(lib: ctypes.CDLL, server: Any) -> Stats:
     """The counters of ``server`` (a ``gspnp_server *``)."""
-    buffer = ctypes.create_string_buffer(max(_lib.STATS_BUFFER_SIZE, ctypes.sizeof(_lib.gspnp_stats)))
-    lib.gspnp_server_stats(server, buffer)
-    counters = _lib.gspnp_stats.from_buffer_copy(buffer)
+    counters = _lib.gspnp_stats(size=ctypes.sizeof(_lib.gspnp_stats))
+    lib.gspnp_server_stats(server, ctypes.byref(counters))
     return Stats(**{name: getattr(counters, name) for name in _lib.STATS_COUNTERS})

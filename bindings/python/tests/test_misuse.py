@@ -143,7 +143,7 @@ def test_bad_arguments_to_a_running_server_are_invalid_values() -> None:
             server.set_default_url("", URL)
         with pytest.raises(gspnp.InvalidValue):
             server.set_mode("bogus")
-        with pytest.raises(gspnp.InvalidValue):
+        with pytest.raises(gspnp.WrongMode):
             server.feed(b"x", ("127.0.0.1", 1), ("127.0.0.1", 2))
 
     assert bad_mac.value.status is gspnp.Status.INVALID_MAC
@@ -151,5 +151,5 @@ def test_bad_arguments_to_a_running_server_are_invalid_values() -> None:
 
 def test_a_feed_mode_server_has_no_port() -> None:
     with gspnp.Server(feed_mode=True) as server:
-        with pytest.raises(gspnp.InvalidValue):
+        with pytest.raises(gspnp.WrongMode):
             _ = server.port

@@ -104,5 +104,5 @@ def test_feed_mode_gives_transmit_events() -> None:
 
 def test_a_server_with_callbacks_has_no_events_to_take() -> None:
     with gspnp.Server(port=0, multicast=False, on_log=lambda level, line: None) as server:
-        with pytest.raises(gspnp.InvalidValue):
+        with pytest.raises(gspnp.WrongMode):
             server.next_event(timeout=0)
