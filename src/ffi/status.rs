@@ -139,7 +139,7 @@ pub unsafe extern "C" fn gspnp_last_error_message(buf: *mut c_char, len: usize, 
             fits -= 1;
         }
         // SAFETY: the caller promises `buf` holds `len` bytes and `out_len` is NULL or writable.
-        unsafe { copy_out(message[..fits].as_bytes(), buf, len, std::ptr::null_mut()) };
+        unsafe { copy_out(&message.as_bytes()[..fits], buf, len, std::ptr::null_mut()) };
         if !out_len.is_null() {
             // SAFETY: as above.
             unsafe { *out_len = message.len() };
