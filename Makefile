@@ -44,6 +44,7 @@ PYTHON ?= python3
 test:
 	$(CARGO) build --workspace
 	$(MAKE) -C c-tests check VALGRIND=1
+	tools/deb-test.sh
 	GSPNP_LIBRARY=$(CURDIR)/target/debug/libgspnp.so $(PYTHON) -m pytest -q bindings/python/tests
 	if cargo nextest --version >/dev/null 2>&1; then $(CARGO) nextest run --workspace --no-fail-fast; else $(CARGO) test --workspace; fi
 

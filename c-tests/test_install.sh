@@ -47,6 +47,10 @@ cc -std=c99 -Wall -Werror -static-libgcc "$stage/hello.c" -o "$stage/hello-stati
 "$stage/hello-static"
 if readelf -d "$stage/hello-static" | grep -q 'libgspnp'; then echo "static build still needs libgspnp.so" >&2; exit 1; fi
 
+# The Python package runs on the installed library.
+GSPNP_LIBRARY="$lib/libgspnp.so.0" PYTHONPATH="$root/bindings/python" python3 -c \
+    'import gspnp; assert gspnp.version() and gspnp.abi_version() == 0'
+
 make -s -C "$root" uninstall DESTDIR="$stage/root" PREFIX="$prefix" LIBDIR="$libdir"
 [ -z "$(find "$stage/root" -type f -o -type l)" ]
 echo "test_install: ok"
