@@ -32,6 +32,12 @@ int main(void) {
     CHECK(offsetof(gspnp_config_file, ticket) == 0);
     CHECK(sizeof(gspnp_stats) == sizeof(size_t) + 25 * sizeof(uint64_t));
     CHECK(sizeof(gspnp_callbacks) == 8 * sizeof(void *));
+    CHECK(sizeof(gspnp_config_file) == 8 + 5 * sizeof(gspnp_str) + 2 * sizeof(void *));
+    CHECK(offsetof(gspnp_config_file, contents) == 8 + 3 * sizeof(gspnp_str));
+    CHECK(offsetof(gspnp_notify_result, outcome) == 2 * sizeof(gspnp_str) + sizeof(void *));
+    CHECK(GSPNP_ACCOUNT_ACTIVE == 1 && GSPNP_ACCOUNT_PASSWORD == 8 && GSPNP_ACCOUNT_DTMF == 14);
+    CHECK(GSPNP_GLOBAL_CONFIG_SERVER_URL == 1 && GSPNP_GLOBAL_USER_PASSWORD == 10);
+    CHECK(GSPNP_KEY_KIND_VPK == 1 && GSPNP_KEY_KIND_MPK == 2);
 
     CHECK(strcmp(gspnp_version(), GSPNP_VERSION_STRING) == 0);
     CHECK(gspnp_abi_version() == GSPNP_ABI_VERSION);
