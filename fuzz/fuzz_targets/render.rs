@@ -22,8 +22,18 @@ const SETTERS: &[Setter] = &[
     |p, i, v| p.update_account(i, |a| a.set_display_name(v)),
     |p, i, v| p.update_account(i, |a| a.set_voicemail_number(v)),
     |p, i, v| p.update_account(i, |a| a.set_codecs(v.split(','))),
-    |p, i, v| p.update_account(i, |a| a.set_transport(v.parse()?).pipe(Ok)),
-    |p, i, v| p.update_account(i, |a| a.set_registration_expiry_seconds(v.len() as u32 * 997).pipe(Ok)),
+    |p, i, v| {
+        p.update_account(i, |a| {
+            a.set_transport(v.parse()?);
+            Ok(())
+        })
+    },
+    |p, i, v| {
+        p.update_account(i, |a| {
+            a.set_registration_expiry_seconds(v.len() as u32 * 997);
+            Ok(())
+        })
+    },
     |p, i, v| p.set_key(KeyKind::Vpk, i, Key::parse(v, 1, "label", "201")?),
     |p, i, v| p.set_key(KeyKind::Mpk, i, Key::parse("BLF", 1, v, "202")?),
     |p, i, v| p.set_key(KeyKind::Vpk, i, Key::parse("SpeedDial", i, "Anna", v)?),
@@ -33,7 +43,10 @@ const SETTERS: &[Setter] = &[
     |p, _, v| p.globals_mut().set_ntp_server(v),
     |p, _, v| p.globals_mut().set_time_zone(v),
     |p, _, v| p.globals_mut().set_language(v),
-    |p, i, _| p.globals_mut().set_dhcp_option_override(i % 2 == 0).pipe(Ok),
+    |p, i, _| {
+        p.globals_mut().set_dhcp_option_override(i % 2 == 0);
+        Ok(())
+    },
     |p, _, v| p.set_raw(v, "1"),
     |p, i, v| {
         p.set_raw(["P8467", "P47", "account.1.sip.subscriber.name", "call.dnd.enable", "P99999"][i as usize % 5], v)
@@ -50,13 +63,6 @@ const SECRET_SETTERS: &[Setter] = &[
     |p, _, v| p.globals_mut().set_config_server_credentials("prov", v),
     |p, _, v| p.set_raw("P34", v),
 ];
-
-trait Pipe: Sized {
-    fn pipe<T>(self, f: impl FnOnce(Self) -> T) -> T {
-        f(self)
-    }
-}
-impl<T> Pipe for T {}
 
 const MODELS: &[&str] =
     &["GRP2612", "GRP2612W", "GRP2613", "GRP2614", "GRP2615", "GRP2616", "GRP2624", "GRP2634", "GRP2601P", "HT801"];
