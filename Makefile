@@ -38,12 +38,14 @@ header-check:
 	$(CARGO) build --lib --quiet
 	diff -u include/gspnp.h "$$(ls -t target/debug/build/gspnp-*/out/gspnp.h | head -n 1)"
 
-# Every test: the C suite under valgrind, then the Rust suites (the last line is the
-# test runner's summary).
+# Every test: the C suite (valgrind, sanitizers, installed tree), the Python suite,
+# then the Rust suites of the workspace (the last line is the test runner's summary).
+PYTHON ?= python3
 test:
-	$(CARGO) build --lib
+	$(CARGO) build --workspace
 	$(MAKE) -C c-tests check VALGRIND=1
-	if cargo nextest --version >/dev/null 2>&1; then $(CARGO) nextest run --no-fail-fast; else $(CARGO) test; fi
+	GSPNP_LIBRARY=$(CURDIR)/target/debug/libgspnp.so $(PYTHON) -m pytest -q bindings/python/tests
+	if cargo nextest --version >/dev/null 2>&1; then $(CARGO) nextest run --workspace --no-fail-fast; else $(CARGO) test --workspace; fi
 
 # gspnp.pc depends on PREFIX and LIBDIR, which make cannot see: write it every time.
 .PHONY: build install uninstall gspnp.pc

@@ -2,6 +2,7 @@
  * boot, assign it a URL from inside the discovery callback, see the NOTIFY result, stop.
  * Run under valgrind: zero errors, zero leaks; userdata is freed exactly once. */
 #include <pthread.h>
+#include <stddef.h>
 
 #include "common.h"
 
@@ -95,7 +96,7 @@ int main(void) {
     CHECK(gspnp_server_config_set_url_template(config, STR("http://{ip}/{nope}/")) == GSPNP_STATUS_BAD_URL_TEMPLATE);
     CHECK(gspnp_server_config_set_mode(config, 7) == GSPNP_STATUS_INVALID_ARGUMENT);
 
-    /* Hold the lock so on_device cannot run before host.server is set. */
+    /* Callbacks run only after gspnp_server_start returned; the lock also orders host.server. */
     pthread_mutex_lock(&host.lock);
     CHECK_OK(gspnp_server_start(config, &callbacks, &server));
     host.server = server;
@@ -115,8 +116,16 @@ int main(void) {
     phone_acknowledge(phone, port, datagram);
 
     CHECK(wait_for(&host, &host.acknowledged, 1));
+    stats.size = sizeof stats;
     CHECK_OK(gspnp_server_stats(server, &stats));
     CHECK(stats.size == sizeof stats && stats.notifies_acknowledged == 1 && stats.answers_sent == 1);
+    /* A caller compiled against an older, smaller gspnp_stats is never overrun. */
+    memset(&stats, 0xAB, sizeof stats);
+    stats.size = offsetof(gspnp_stats, malformed);
+    CHECK_OK(gspnp_server_stats(server, &stats));
+    CHECK(stats.size == offsetof(gspnp_stats, malformed) && stats.datagrams >= 2 && stats.malformed == 0xABABABABABABABABull);
+    stats.size = 0;
+    CHECK(gspnp_server_stats(server, &stats) == GSPNP_STATUS_INVALID_ARGUMENT);
 
     CHECK_OK(gspnp_server_stop(server));
     pthread_mutex_lock(&host.lock);

@@ -96,6 +96,9 @@ typedef enum {
   GSPNP_STATUS_BUSY = 1026,
   // The event or object is of another kind than the function reads.
   GSPNP_STATUS_WRONG_KIND = 1027,
+  // The server is not in the mode this call needs (feed mode, or started without
+  // callbacks for the pull API).
+  GSPNP_STATUS_WRONG_MODE = 1028,
 } gspnp_status;
 
 // How a NOTIFY ended.
@@ -359,9 +362,9 @@ typedef struct {
 } gspnp_callbacks;
 
 // Counters of a server (see gspnp_server_stats()). Fields are only ever added at the
-// end; `size` says how many bytes the library filled.
+// end; the caller sets `size` to sizeof(gspnp_stats), the library to the bytes it filled.
 typedef struct {
-  // sizeof(gspnp_stats) of the library that filled it.
+  // In: sizeof(gspnp_stats) as the caller compiled it. Out: the bytes filled.
   size_t size;
   // Datagrams received.
   uint64_t datagrams;
@@ -472,7 +475,7 @@ void gspnp_profile_free(gspnp_profile *profile);
 // account if needed. Errors name the account and field; on error the account is as it
 // was. Whether the phone model has that many accounts is checked when rendering.
 gspnp_status gspnp_profile_set_account(gspnp_profile *profile,
-                                       uint8_t account,
+                                       uint32_t account,
                                        uint32_t field,
                                        const char *value,
                                        size_t value_len);
@@ -489,10 +492,10 @@ gspnp_status gspnp_profile_set_global(gspnp_profile *profile,
 // number, ...). Gaps are filled as the phone requires when rendering.
 gspnp_status gspnp_profile_set_key(gspnp_profile *profile,
                                    uint32_t kind,
-                                   uint8_t index,
+                                   uint32_t index,
                                    const char *mode,
                                    size_t mode_len,
-                                   uint8_t account,
+                                   uint32_t account,
                                    const char *label,
                                    size_t label_len,
                                    const char *value,
@@ -565,7 +568,8 @@ gspnp_status gspnp_server_set_default_profile(const gspnp_server *server,
 
 // Starts a server: opens its socket (unless in feed mode) and its threads, and writes
 // it to `*out`. With `callbacks` (copied; may be NULL) events go to them on the
-// server's callback thread and the server owns `callbacks->userdata` from here on
+// server's callback thread, never before this function has returned (so `*out` is
+// set when the first one runs), and the server owns `callbacks->userdata` from here on
 // (userdata_free runs once, after stop). With NULL callbacks, take events with
 // gspnp_server_next_event(). On error nothing is left running and the caller still
 // owns its userdata. Free the server with gspnp_server_free().
@@ -584,7 +588,7 @@ gspnp_status gspnp_server_stop(const gspnp_server *server);
 // end and frees the server when they have.
 void gspnp_server_free(gspnp_server *server);
 
-// Writes the bound UDP port to `*port`. GSPNP_STATUS_INVALID_ARGUMENT in feed mode.
+// Writes the bound UDP port to `*port`. GSPNP_STATUS_WRONG_MODE in feed mode.
 gspnp_status gspnp_server_port(const gspnp_server *server, uint16_t *port);
 
 // Tells the phone `mac` to fetch its configuration from `url` (a folder URL ending in
@@ -625,7 +629,10 @@ gspnp_status gspnp_server_feed(const gspnp_server *server,
                                gspnp_addr source,
                                gspnp_addr local);
 
-// Copies the server's counters into `*out` (see gspnp_stats).
+// Copies the server's counters into `*out`. Set `out->size = sizeof(gspnp_stats)`
+// first: the library writes at most that many bytes (an older caller's smaller struct
+// is never overrun) and sets `size` to what it wrote. GSPNP_STATUS_INVALID_ARGUMENT
+// when `size` cannot even hold the `size` field.
 gspnp_status gspnp_server_stats(const gspnp_server *server, gspnp_stats *out);
 
 // Pull API, for a server started without callbacks: waits up to `timeout_ms` for the
@@ -644,7 +651,7 @@ gspnp_server_config *gspnp_server_config_new(void);
 void gspnp_server_config_free(gspnp_server_config *config);
 
 // The UDP port to bind (default 5060; 0 picks a free port, see gspnp_server_port()).
-gspnp_status gspnp_server_config_set_port(gspnp_server_config *config, uint16_t port);
+gspnp_status gspnp_server_config_set_port(gspnp_server_config *config, uint32_t port);
 
 // Adds an interface to join the PnP group 224.0.1.75 on, by name ("eth0") or IPv4
 // address. With none added, every up, multicast-capable IPv4 interface is joined. A
@@ -664,7 +671,7 @@ gspnp_status gspnp_server_config_set_feed_mode(gspnp_server_config *config, bool
 gspnp_status gspnp_server_config_set_mode(gspnp_server_config *config, uint32_t mode);
 
 // The answer to a SUBSCRIBE that can be served: 200 (default) or 202.
-gspnp_status gspnp_server_config_set_answer_code(gspnp_server_config *config, uint16_t code);
+gspnp_status gspnp_server_config_set_answer_code(gspnp_server_config *config, uint32_t code);
 
 // The provisioning URL for phones served from a profile. Placeholders: {ip} (our
 // address as the phone reached it), {mac}, {token} (128 random bits, per phone),
@@ -698,6 +705,10 @@ gspnp_status gspnp_server_config_set_rate_limit(gspnp_server_config *config,
 // Events that may wait for the host (default 4096, at least 1); beyond, they are
 // dropped, counted and reported by on_events_dropped.
 gspnp_status gspnp_server_config_set_event_queue(gspnp_server_config *config, size_t capacity);
+
+// The socket's receive buffer in bytes (default 4 MiB, 64 KiB to 1 GiB): room for a
+// boot storm. Capped by net.core.rmem_max unless the process has CAP_NET_ADMIN.
+gspnp_status gspnp_server_config_set_receive_buffer(gspnp_server_config *config, size_t bytes);
 
 // Adds an allow (`allow` true) or deny rule. A deny always wins; once any allow rule
 // exists, only phones matching one are answered.

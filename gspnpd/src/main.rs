@@ -1,5 +1,63 @@
-//! gspnpd: the standalone host of the gspnp library. Being written.
+//! gspnpd: the standalone host of the gspnp library. It answers Grandstream phones'
+//! Plug and Play SUBSCRIBEs, serves each phone its config file over HTTP/HTTPS, decodes
+//! and renders for inspection, and simulates phones to test any PnP server.
 
-fn main() {
-    println!("gspnpd {}", gspnp::VERSION);
+mod base64;
+mod cli;
+mod config;
+mod daemon;
+mod decode;
+mod help;
+mod http;
+mod log;
+mod render;
+mod simulate;
+
+use std::process::ExitCode;
+
+use cli::Command;
+
+fn main() -> ExitCode {
+    let command = match cli::parse(std::env::args_os().skip(1)) {
+        Ok(command) => command,
+        Err(error) => {
+            eprintln!("gspnpd: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    match command {
+        Command::Help(text) => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Command::Version => {
+            println!("gspnpd {} (gspnp {})", env!("CARGO_PKG_VERSION"), gspnp::VERSION);
+            ExitCode::SUCCESS
+        }
+        Command::Run(options) => finish(daemon::run(&options)),
+        Command::Decode(options) => match decode::run(&options, &mut std::io::stdout().lock()) {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::FAILURE,
+            Err(error) => finish(Err(format!("cannot write: {error}"))),
+        },
+        Command::Render(options) => {
+            finish(render::run(&options, &mut std::io::stdout().lock(), &mut std::io::stderr().lock()))
+        }
+        Command::Simulate(options) => match simulate::run(&options, &mut std::io::stdout().lock()) {
+            Ok(summary) if summary.failed() == 0 => ExitCode::SUCCESS,
+            Ok(_) => ExitCode::FAILURE,
+            Err(error) => finish(Err(error)),
+        },
+    }
+}
+
+/// Exit status 0, or 1 after printing the error.
+fn finish(result: Result<(), String>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("gspnpd: {error}");
+            ExitCode::FAILURE
+        }
+    }
 }

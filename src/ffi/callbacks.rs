@@ -1,8 +1,9 @@
 //! The host's C callbacks, called on the server's callback thread.
 
 use std::ffi::c_void;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+
+use parking_lot::{Condvar, Mutex};
 
 use super::strings::gspnp_str;
 use super::views::{gspnp_addr, gspnp_config_file, gspnp_device, gspnp_log_level, gspnp_notify_result, mac_text};
@@ -49,13 +50,53 @@ pub struct gspnp_callbacks {
     pub on_events_dropped: Option<unsafe extern "C" fn(userdata: *mut c_void, count: u64)>,
 }
 
-/// The callbacks as a [`Host`]. Once `owns_userdata` is set (the server started), it
-/// frees `userdata` once, on drop.
-pub(crate) struct CallbackHost(gspnp_callbacks, Arc<AtomicBool>);
+/// Opened by gspnp_server_start once the server handle is in the host's hands: no
+/// callback runs before, and only an opened gate means the server owns the userdata.
+#[derive(Default)]
+pub(crate) struct StartGate {
+    open: Mutex<bool>,
+    opened: Condvar,
+}
+
+impl StartGate {
+    /// Lets callbacks run and hands the userdata to the server.
+    pub(crate) fn open(&self) {
+        *self.open.lock() = true;
+        self.opened.notify_all();
+    }
+
+    fn wait(&self) {
+        let mut open = self.open.lock();
+        while !*open {
+            self.opened.wait(&mut open);
+        }
+    }
+
+    fn is_open(&self) -> bool {
+        *self.open.lock()
+    }
+}
+
+/// The callbacks as a [`Host`]. Every call waits for the start gate; once it is open,
+/// `userdata` is freed exactly once, on drop.
+pub(crate) struct CallbackHost {
+    callbacks: gspnp_callbacks,
+    gate: Arc<StartGate>,
+    gate_passed: bool,
+}
 
 impl CallbackHost {
-    pub(crate) fn new(callbacks: gspnp_callbacks, owns_userdata: Arc<AtomicBool>) -> CallbackHost {
-        CallbackHost(callbacks, owns_userdata)
+    pub(crate) fn new(callbacks: gspnp_callbacks, gate: Arc<StartGate>) -> CallbackHost {
+        CallbackHost { callbacks, gate, gate_passed: false }
+    }
+
+    /// The callbacks, once gspnp_server_start has returned.
+    fn ready(&mut self) -> &gspnp_callbacks {
+        if !self.gate_passed {
+            self.gate.wait();
+            self.gate_passed = true;
+        }
+        &self.callbacks
     }
 }
 
@@ -66,54 +107,59 @@ unsafe impl Send for CallbackHost {}
 
 impl Drop for CallbackHost {
     fn drop(&mut self) {
-        if !self.1.load(Ordering::Acquire) {
+        if !self.gate.is_open() {
             return;
         }
-        if let Some(free) = self.0.userdata_free {
+        if let Some(free) = self.callbacks.userdata_free {
             // SAFETY: the host gave us this function for this userdata; called once.
-            unsafe { free(self.0.userdata) };
+            unsafe { free(self.callbacks.userdata) };
         }
     }
 }
 
 impl Host for CallbackHost {
     fn device(&mut self, info: &DeviceInfo, is_new: bool) {
-        let Some(callback) = self.0.on_device else { return };
+        let callbacks = *self.ready();
+        let Some(callback) = callbacks.on_device else { return };
         let mac = mac_text(&info.mac);
         let view = gspnp_device::new(info, mac.as_str());
         // SAFETY: the view borrows values that outlive the call; contract as documented.
-        unsafe { callback(self.0.userdata, &view, is_new) };
+        unsafe { callback(callbacks.userdata, &view, is_new) };
     }
 
     fn config_ready(&mut self, file: &ConfigFile) -> bool {
-        let Some(callback) = self.0.on_config else { return false };
+        let callbacks = *self.ready();
+        let Some(callback) = callbacks.on_config else { return false };
         let mac = mac_text(&file.mac);
         let view = gspnp_config_file::new(file, mac.as_str());
         // SAFETY: as above.
-        unsafe { callback(self.0.userdata, &view) }
+        unsafe { callback(callbacks.userdata, &view) }
     }
 
     fn notify_result(&mut self, result: &NotifyResult) {
-        let Some(callback) = self.0.on_notify_result else { return };
+        let callbacks = *self.ready();
+        let Some(callback) = callbacks.on_notify_result else { return };
         let mac = mac_text(&result.mac);
         let view = gspnp_notify_result::new(result, mac.as_str());
         // SAFETY: as above.
-        unsafe { callback(self.0.userdata, &view) };
+        unsafe { callback(callbacks.userdata, &view) };
     }
 
     fn log(&mut self, level: LogLevel, line: &str) {
-        let Some(callback) = self.0.on_log else { return };
+        let callbacks = *self.ready();
+        let Some(callback) = callbacks.on_log else { return };
         // SAFETY: as above.
-        unsafe { callback(self.0.userdata, level.into(), gspnp_str::new(line)) };
+        unsafe { callback(callbacks.userdata, level.into(), gspnp_str::new(line)) };
     }
 
     fn transmit(&mut self, transmit: &Transmit) {
-        let Some(callback) = self.0.on_transmit else { return };
+        let callbacks = *self.ready();
+        let Some(callback) = callbacks.on_transmit else { return };
         let payload = &transmit.payload;
         // SAFETY: as above.
         unsafe {
             callback(
-                self.0.userdata,
+                callbacks.userdata,
                 payload.as_ptr(),
                 payload.len(),
                 transmit.destination.into(),
@@ -123,8 +169,9 @@ impl Host for CallbackHost {
     }
 
     fn events_dropped(&mut self, count: u64) {
-        let Some(callback) = self.0.on_events_dropped else { return };
+        let callbacks = *self.ready();
+        let Some(callback) = callbacks.on_events_dropped else { return };
         // SAFETY: as above.
-        unsafe { callback(self.0.userdata, count) };
+        unsafe { callback(callbacks.userdata, count) };
     }
 }

@@ -137,6 +137,14 @@ fn profile_mut<'a>(profile: *mut gspnp_profile) -> Result<&'a mut Profile, Failu
     Ok(unsafe { &mut *profile.cast::<Profile>() })
 }
 
+/// An account or key number: the model's limits are checked when rendering; here only
+/// that it fits the profile's numbering (1 to 255).
+fn small_index(value: u32, what: &str) -> Result<u8, Failure> {
+    u8::try_from(value).ok().filter(|index| *index >= 1).ok_or_else(|| {
+        Failure::new(gspnp_status::GSPNP_STATUS_LIMIT_EXCEEDED, format!("{what} {value} is out of range"))
+    })
+}
+
 fn parse_flag(text: &str) -> Result<bool, Failure> {
     match text.to_ascii_lowercase().as_str() {
         "1" | "yes" | "true" | "on" => Ok(true),
@@ -291,7 +299,7 @@ pub unsafe extern "C" fn gspnp_profile_free(profile: *mut gspnp_profile) {
 #[no_mangle]
 pub unsafe extern "C" fn gspnp_profile_set_account(
     profile: *mut gspnp_profile,
-    account: u8,
+    account: u32,
     field: u32,
     value: *const c_char,
     value_len: usize,
@@ -301,6 +309,7 @@ pub unsafe extern "C" fn gspnp_profile_set_account(
         // SAFETY: the caller passes value_len readable bytes at value.
         let value = unsafe { str_arg(value, value_len, "value") }?;
         let field = field_from(&ACCOUNT_FIELDS, field, "gspnp_account_field")?;
+        let account = small_index(account, "account")?;
         // Changed on a copy, stored only when the value was accepted.
         let mut slot = profile.account(account).cloned().unwrap_or_default();
         set_account_field(&mut slot, field, value)
@@ -337,10 +346,10 @@ pub unsafe extern "C" fn gspnp_profile_set_global(
 pub unsafe extern "C" fn gspnp_profile_set_key(
     profile: *mut gspnp_profile,
     kind: u32,
-    index: u8,
+    index: u32,
     mode: *const c_char,
     mode_len: usize,
-    account: u8,
+    account: u32,
     label: *const c_char,
     label_len: usize,
     value: *const c_char,
@@ -357,6 +366,7 @@ pub unsafe extern "C" fn gspnp_profile_set_key(
             k if k == gspnp_key_kind::GSPNP_KEY_KIND_MPK as u32 => KeyKind::Mpk,
             other => return Err(invalid(format!("{other} is not a gspnp_key_kind"))),
         };
+        let (index, account) = (small_index(index, "key index")?, small_index(account, "account")?);
         let key = Key::parse(mode, account, label, value).map_err(provision_failure)?;
         profile.set_key(kind, index, key).map_err(provision_failure)
     })

@@ -1,11 +1,10 @@
 //! gspnp_server: a running PnP server and the host's requests to it.
 
 use std::ffi::c_char;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::callbacks::{gspnp_callbacks, CallbackHost};
+use super::callbacks::{gspnp_callbacks, CallbackHost, StartGate};
 use super::event::{gspnp_event, OwnedEvent};
 use super::guard::{guard, Failure};
 use super::server_config::{config_ref, gspnp_server_config, mode_from_int, parse_mac};
@@ -24,12 +23,12 @@ pub struct gspnp_server {
 }
 
 /// Counters of a server (see gspnp_server_stats()). Fields are only ever added at the
-/// end; `size` says how many bytes the library filled.
+/// end; the caller sets `size` to sizeof(gspnp_stats), the library to the bytes it filled.
 #[allow(non_camel_case_types)]
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct gspnp_stats {
-    /// sizeof(gspnp_stats) of the library that filled it.
+    /// In: sizeof(gspnp_stats) as the caller compiled it. Out: the bytes filled.
     pub size: usize,
     /// Datagrams received.
     pub datagrams: u64,
@@ -137,7 +136,7 @@ pub(crate) fn runtime_failure(error: RuntimeError) -> Failure {
         RuntimeError::CalledFromCallback => GSPNP_STATUS_CALLED_FROM_CALLBACK,
         RuntimeError::Busy => GSPNP_STATUS_BUSY,
         RuntimeError::Timeout => GSPNP_STATUS_TIMEOUT,
-        RuntimeError::WrongMode(_) => GSPNP_STATUS_INVALID_ARGUMENT,
+        RuntimeError::WrongMode(_) => GSPNP_STATUS_WRONG_MODE,
         RuntimeError::ThreadPanicked => GSPNP_STATUS_THREAD_PANICKED,
     };
     Failure::new(status, error.to_string())
@@ -145,7 +144,8 @@ pub(crate) fn runtime_failure(error: RuntimeError) -> Failure {
 
 /// Starts a server: opens its socket (unless in feed mode) and its threads, and writes
 /// it to `*out`. With `callbacks` (copied; may be NULL) events go to them on the
-/// server's callback thread and the server owns `callbacks->userdata` from here on
+/// server's callback thread, never before this function has returned (so `*out` is
+/// set when the first one runs), and the server owns `callbacks->userdata` from here on
 /// (userdata_free runs once, after stop). With NULL callbacks, take events with
 /// gspnp_server_next_event(). On error nothing is left running and the caller still
 /// owns its userdata. Free the server with gspnp_server_free().
@@ -162,12 +162,12 @@ pub unsafe extern "C" fn gspnp_server_start(
         let callbacks = unsafe { callbacks.as_ref() }.copied();
         // The userdata becomes the server's only once the server runs; until then
         // dropping the host (on a failed start) must not free it.
-        let armed = Arc::new(AtomicBool::new(false));
-        let host = callbacks.map(|callbacks| Box::new(CallbackHost::new(callbacks, armed.clone())) as Box<dyn Host>);
+        let gate = Arc::new(StartGate::default());
+        let host = callbacks.map(|callbacks| Box::new(CallbackHost::new(callbacks, gate.clone())) as Box<dyn Host>);
         let server = Server::start(config, host).map_err(runtime_failure)?;
-        armed.store(true, Ordering::Release);
         // SAFETY: out is writable (checked non-NULL above).
         unsafe { *out = Box::into_raw(Box::new(server)).cast() };
+        gate.open();
         Ok(())
     })
 }
@@ -195,15 +195,15 @@ pub unsafe extern "C" fn gspnp_server_free(server: *mut gspnp_server) {
     })
 }
 
-/// Writes the bound UDP port to `*port`. GSPNP_STATUS_INVALID_ARGUMENT in feed mode.
+/// Writes the bound UDP port to `*port`. GSPNP_STATUS_WRONG_MODE in feed mode.
 #[no_mangle]
 pub unsafe extern "C" fn gspnp_server_port(server: *const gspnp_server, port: *mut u16) -> gspnp_status {
     guard(|| {
         let server = server_ref(server)?;
         require!(port);
-        let bound = server.port().ok_or_else(|| {
-            Failure::new(gspnp_status::GSPNP_STATUS_INVALID_ARGUMENT, "a feed-mode server has no port")
-        })?;
+        let bound = server
+            .port()
+            .ok_or_else(|| Failure::new(gspnp_status::GSPNP_STATUS_WRONG_MODE, "a feed-mode server has no port"))?;
         // SAFETY: port is writable (checked non-NULL).
         unsafe { *port = bound };
         Ok(())
@@ -315,14 +315,30 @@ pub unsafe extern "C" fn gspnp_server_feed(
     })
 }
 
-/// Copies the server's counters into `*out` (see gspnp_stats).
+/// Copies the server's counters into `*out`. Set `out->size = sizeof(gspnp_stats)`
+/// first: the library writes at most that many bytes (an older caller's smaller struct
+/// is never overrun) and sets `size` to what it wrote. GSPNP_STATUS_INVALID_ARGUMENT
+/// when `size` cannot even hold the `size` field.
 #[no_mangle]
 pub unsafe extern "C" fn gspnp_server_stats(server: *const gspnp_server, out: *mut gspnp_stats) -> gspnp_status {
     guard(|| {
         let server = server_ref(server)?;
         require!(out);
-        // SAFETY: out is writable (checked non-NULL).
-        unsafe { *out = server.stats().into() };
+        // SAFETY: out points to at least a size_t the caller set (documented).
+        let room = unsafe { std::ptr::read_unaligned(out.cast::<usize>()) };
+        if room < std::mem::size_of::<usize>() {
+            return Err(Failure::new(
+                gspnp_status::GSPNP_STATUS_INVALID_ARGUMENT,
+                "set out->size to sizeof(gspnp_stats)",
+            ));
+        }
+        let mut stats = gspnp_stats::from(server.stats());
+        let written = room.min(std::mem::size_of::<gspnp_stats>());
+        stats.size = written;
+        // SAFETY: the caller promises `room` writable bytes at out; we write at most that.
+        unsafe {
+            std::ptr::copy_nonoverlapping((&stats as *const gspnp_stats).cast::<u8>(), out.cast::<u8>(), written)
+        };
         Ok(())
     })
 }

@@ -93,9 +93,10 @@ pub unsafe extern "C" fn gspnp_server_config_free(config: *mut gspnp_server_conf
 
 /// The UDP port to bind (default 5060; 0 picks a free port, see gspnp_server_port()).
 #[no_mangle]
-pub extern "C" fn gspnp_server_config_set_port(config: *mut gspnp_server_config, port: u16) -> gspnp_status {
+pub extern "C" fn gspnp_server_config_set_port(config: *mut gspnp_server_config, port: u32) -> gspnp_status {
     guard(|| {
-        config_mut(config)?.port = port;
+        let config = config_mut(config)?;
+        config.port = u16::try_from(port).map_err(|_| invalid(format!("{port} is not a UDP port (0 to 65535)")))?;
         Ok(())
     })
 }
@@ -160,7 +161,7 @@ pub(crate) fn mode_from_int(mode: u32) -> Result<Mode, Failure> {
 
 /// The answer to a SUBSCRIBE that can be served: 200 (default) or 202.
 #[no_mangle]
-pub extern "C" fn gspnp_server_config_set_answer_code(config: *mut gspnp_server_config, code: u16) -> gspnp_status {
+pub extern "C" fn gspnp_server_config_set_answer_code(config: *mut gspnp_server_config, code: u32) -> gspnp_status {
     guard(|| {
         let config = config_mut(config)?;
         config.engine.answer = match code {
@@ -274,6 +275,23 @@ pub extern "C" fn gspnp_server_config_set_event_queue(
             return Err(invalid("the event queue holds 1 to 16777216 events"));
         }
         config.event_queue = capacity;
+        Ok(())
+    })
+}
+
+/// The socket's receive buffer in bytes (default 4 MiB, 64 KiB to 1 GiB): room for a
+/// boot storm. Capped by net.core.rmem_max unless the process has CAP_NET_ADMIN.
+#[no_mangle]
+pub extern "C" fn gspnp_server_config_set_receive_buffer(
+    config: *mut gspnp_server_config,
+    bytes: usize,
+) -> gspnp_status {
+    guard(|| {
+        let config = config_mut(config)?;
+        if !(64 << 10..=1 << 30).contains(&bytes) {
+            return Err(invalid(format!("the receive buffer must be 64 KiB to 1 GiB, not {bytes} bytes")));
+        }
+        config.receive_buffer = bytes;
         Ok(())
     })
 }

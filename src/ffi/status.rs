@@ -70,6 +70,9 @@ pub enum gspnp_status {
     GSPNP_STATUS_BUSY = 1026,
     /// The event or object is of another kind than the function reads.
     GSPNP_STATUS_WRONG_KIND = 1027,
+    /// The server is not in the mode this call needs (feed mode, or started without
+    /// callbacks for the pull API).
+    GSPNP_STATUS_WRONG_MODE = 1028,
 }
 
 /// Every status with its English description, as data.
@@ -105,6 +108,7 @@ const DESCRIPTIONS: &[(gspnp_status, &CStr)] = {
         (GSPNP_STATUS_UNKNOWN_MODEL, c"unknown phone model"),
         (GSPNP_STATUS_BUSY, c"too many requests queued; try again"),
         (GSPNP_STATUS_WRONG_KIND, c"the event is of another kind"),
+        (GSPNP_STATUS_WRONG_MODE, c"the server is not in the mode this call needs"),
     ]
 };
 
@@ -129,8 +133,17 @@ pub extern "C" fn gspnp_status_str(status: c_int) -> *const c_char {
 pub unsafe extern "C" fn gspnp_last_error_message(buf: *mut c_char, len: usize, out_len: *mut usize) {
     guard_value((), || {
         let message = last_error();
+        // Truncate on a character boundary so the copy stays valid UTF-8.
+        let mut fits = message.len().min(len.saturating_sub(1));
+        while !message.is_char_boundary(fits) {
+            fits -= 1;
+        }
         // SAFETY: the caller promises `buf` holds `len` bytes and `out_len` is NULL or writable.
-        unsafe { copy_out(message.as_bytes(), buf, len, out_len) };
+        unsafe { copy_out(&message.as_bytes()[..fits], buf, len, std::ptr::null_mut()) };
+        if !out_len.is_null() {
+            // SAFETY: as above.
+            unsafe { *out_len = message.len() };
+        }
     })
 }
 
@@ -140,7 +153,7 @@ mod tests {
 
     #[test]
     fn every_status_has_a_description_and_values_never_move() {
-        assert_eq!(DESCRIPTIONS.len(), gspnp_status::GSPNP_STATUS_WRONG_KIND as usize - 1000 + 2);
+        assert_eq!(DESCRIPTIONS.len(), gspnp_status::GSPNP_STATUS_WRONG_MODE as usize - 1000 + 2);
         assert_eq!(gspnp_status::GSPNP_STATUS_OK as c_int, 0);
         assert_eq!(gspnp_status::GSPNP_STATUS_NULL_PARAMETER as c_int, 1000);
         assert_eq!(gspnp_status::GSPNP_STATUS_UNKNOWN_MODEL as c_int, 1025);

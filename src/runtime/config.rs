@@ -5,6 +5,9 @@ use crate::engine::EngineConfig;
 /// The standard SIP port, where phones send their ua-profile SUBSCRIBE.
 pub const SIP_PORT: u16 = 5060;
 
+/// 4 MiB: some 6,000 SUBSCRIBEs of a GRP26xx, queued while the network thread works.
+pub const DEFAULT_RECEIVE_BUFFER: usize = 4 << 20;
+
 /// Everything [`super::Server::start`] needs.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
@@ -23,6 +26,10 @@ pub struct ServerConfig {
     /// Events waiting for the host; when full, the network thread drops and counts
     /// them rather than wait.
     pub event_queue: usize,
+    /// The socket's receive buffer in bytes (SO_RCVBUF): room for a boot storm's
+    /// SUBSCRIBEs while the network thread is busy. The kernel caps it at
+    /// net.core.rmem_max unless the process may raise that (CAP_NET_ADMIN).
+    pub receive_buffer: usize,
 }
 
 impl Default for ServerConfig {
@@ -34,6 +41,7 @@ impl Default for ServerConfig {
             multicast: true,
             feed_mode: false,
             event_queue: 4096,
+            receive_buffer: DEFAULT_RECEIVE_BUFFER,
         }
     }
 }

@@ -23,7 +23,7 @@ use std::time::Duration;
 use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender, TrySendError};
 use parking_lot::Mutex;
 
-pub use config::{ServerConfig, SIP_PORT};
+pub use config::{ServerConfig, DEFAULT_RECEIVE_BUFFER, SIP_PORT};
 pub use host::Host;
 
 use crate::engine::{Assignment, DeviceRecord, Engine, EngineError, Event, Mode, Selector, Stats, Transmit};
@@ -346,7 +346,7 @@ fn open_socket(config: &ServerConfig) -> Result<SipSocket, RuntimeError> {
     } else {
         Vec::new()
     };
-    SipSocket::open(config.port, &join).map_err(|error| match error {
+    SipSocket::open(config.port, &join, config.receive_buffer).map_err(|error| match error {
         OpenError::AddressInUse(port) => RuntimeError::AddressInUse(port),
         OpenError::Io(call, e) => RuntimeError::Io(format!("{call} failed: {e}")),
     })

@@ -50,11 +50,16 @@ fn os(call: &'static str) -> impl Fn(Errno) -> OpenError {
 
 impl SipSocket {
     /// Binds `0.0.0.0:port` with SO_REUSEADDR and SO_REUSEPORT (so a PBX on the same
-    /// host can bind it too) and, when `join` is not empty, joins the PnP group on each
-    /// of those interfaces. Non-blocking.
-    pub fn open(port: u16, join: &[LocalInterface]) -> Result<SipSocket, OpenError> {
+    /// host can bind it too), asks for a receive buffer of `receive_buffer` bytes, and,
+    /// when `join` is not empty, joins the PnP group on each of those interfaces.
+    /// Non-blocking.
+    pub fn open(port: u16, join: &[LocalInterface], receive_buffer: usize) -> Result<SipSocket, OpenError> {
         let fd = socket::socket(AddressFamily::Inet, SockType::Datagram, SockFlag::SOCK_CLOEXEC, None)
             .map_err(os("socket"))?;
+        // Past net.core.rmem_max when allowed to (CAP_NET_ADMIN), else as far as it goes.
+        if setsockopt(&fd, sockopt::RcvBufForce, &receive_buffer).is_err() {
+            setsockopt(&fd, sockopt::RcvBuf, &receive_buffer).map_err(os("SO_RCVBUF"))?;
+        }
         setsockopt(&fd, sockopt::ReuseAddr, &true).map_err(os("SO_REUSEADDR"))?;
         setsockopt(&fd, sockopt::ReusePort, &true).map_err(os("SO_REUSEPORT"))?;
         setsockopt(&fd, sockopt::Ipv4PacketInfo, &true).map_err(os("IP_PKTINFO"))?;

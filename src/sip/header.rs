@@ -206,15 +206,41 @@ const KNOWN_HEADERS: &[KnownHeader] = &[
     known(HeaderName::WwwAuthenticate, "WWW-Authenticate", None, false),
 ];
 
+/// For each ASCII byte, the indexes of the rows whose canonical or compact name starts
+/// with it (lower case), built once.
+fn rows_by_initial() -> &'static [Vec<u8>] {
+    static INDEX: std::sync::OnceLock<Vec<Vec<u8>>> = std::sync::OnceLock::new();
+    INDEX.get_or_init(|| {
+        let mut index = vec![Vec::new(); 128];
+        for (row_number, row) in KNOWN_HEADERS.iter().enumerate() {
+            for name in std::iter::once(row.canonical).chain(row.compact) {
+                if let Some(slot) =
+                    name.as_bytes().first().and_then(|c| index.get_mut(usize::from(c.to_ascii_lowercase())))
+                {
+                    let row_number = u8::try_from(row_number).unwrap_or(u8::MAX);
+                    if !slot.contains(&row_number) {
+                        slot.push(row_number);
+                    }
+                }
+            }
+        }
+        index
+    })
+}
+
 impl<'a> HeaderName<'a> {
     /// The header a wire name denotes: full or compact form, any case; else `Other(name)`.
     pub fn from_wire(name: &'a str) -> HeaderName<'a> {
-        KNOWN_HEADERS
-            .iter()
-            .find(|row| {
-                row.canonical.eq_ignore_ascii_case(name)
-                    || row.compact.is_some_and(|compact| compact.eq_ignore_ascii_case(name))
-            })
+        // Only the rows whose full or compact name starts with the same letter; lengths
+        // before bytes.
+        let same = |known: &str| known.len() == name.len() && known.eq_ignore_ascii_case(name);
+        let initial = name.as_bytes().first().map_or(0, |c| c.to_ascii_lowercase());
+        rows_by_initial()
+            .get(usize::from(initial))
+            .into_iter()
+            .flatten()
+            .filter_map(|&index| KNOWN_HEADERS.get(usize::from(index)))
+            .find(|row| same(row.canonical) || row.compact.is_some_and(same))
             .map_or(HeaderName::Other(name), |row| row.name)
     }
 

@@ -14,7 +14,7 @@ use nom::{IResult, Parser};
 
 use super::error::ParseError;
 use super::header::{Header, HeaderName};
-use super::lex::{is_wsp, sws, token, trim_wsp};
+use super::lex::{is_token, is_wsp, token, trim_wsp};
 use super::limits::{MAX_DATAGRAM_LEN, MAX_HEADERS, MAX_LINE_LEN};
 use super::message::{Message, StartLine};
 use super::method::Method;
@@ -63,7 +63,8 @@ impl<'a> Lines<'a> {
         if rest.is_empty() {
             return Ok(None);
         }
-        let newline = rest.iter().take(MAX_LINE_LEN + 2).position(|&byte| byte == b'\n');
+        let window = rest.get(..MAX_LINE_LEN + 2).unwrap_or(rest);
+        let newline = window.iter().position(|&byte| byte == b'\n');
         let Some(newline) = newline else {
             return Err(if rest.len() > MAX_LINE_LEN + 1 { ParseError::LineTooLong } else { ParseError::Truncated });
         };
@@ -122,9 +123,12 @@ impl<'a> PendingHeader<'a> {
     /// `name HCOLON value` on the first line of a field.
     fn start(line: &'a [u8]) -> Result<PendingHeader<'a>, ParseError> {
         let text = header_text(line)?;
-        let (value, (name, _, _)) = (token, sws, char(':'))
-            .parse(text)
-            .map_err(|_: nom::Err<nom::error::Error<&str>>| ParseError::BadHeader)?;
+        // `token SWS ":"`: the name is a token, then optional white space, then the colon.
+        let (name, value) = text.split_once(':').ok_or(ParseError::BadHeader)?;
+        let name = name.trim_end_matches(is_wsp);
+        if !is_token(name) {
+            return Err(ParseError::BadHeader);
+        }
         Ok(PendingHeader {
             name: HeaderName::from_wire(name),
             value: Cow::Borrowed(trim_wsp(value)),
@@ -165,7 +169,8 @@ fn header_text(line: &[u8]) -> Result<&str, ParseError> {
 
 /// Reads header lines up to and including the empty line (or the end of the datagram).
 fn parse_header_section<'a>(lines: &mut Lines<'a>) -> Result<Vec<Header<'a>>, ParseError> {
-    let mut headers = Vec::new();
+    // Room for a phone's SUBSCRIBE without growing.
+    let mut headers = Vec::with_capacity(20);
     let mut pending: Option<PendingHeader<'a>> = None;
     while let Some(line) = lines.next_line()? {
         if line.is_empty() {

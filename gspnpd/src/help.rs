@@ -1,0 +1,116 @@
+//! The `--help` texts, one per subcommand.
+
+/// `gspnpd --help`.
+pub const MAIN: &str = "\
+gspnpd: SIP ua-profile Plug and Play provisioning for Grandstream GRP26xx phones
+
+Usage: gspnpd <COMMAND> [OPTIONS]
+
+Commands:
+  run       Answer phones' PnP SUBSCRIBEs and serve each phone its config file
+  decode    Decode SIP datagrams saved in files and print what they say, as JSON
+  render    Print the config file a phone would get
+  simulate  Boot virtual GRP26xx phones against a PnP server and measure it
+  help      Print this text, or a command's help
+
+Options:
+  -h, --help     Print help (gspnpd <COMMAND> --help for a command's)
+  -V, --version  Print the version
+
+Exit status: 0 success, 1 failure (see the message), 2 bad command line.
+";
+
+/// `gspnpd run --help`.
+pub const RUN: &str = "\
+Answer phones' PnP SUBSCRIBEs and serve each phone its config file
+
+Usage: gspnpd run --config FILE
+
+Listens for ua-profile SUBSCRIBEs (multicast 224.0.1.75 and unicast, UDP port from
+[sip]), renders the file of each phone the config lists (or a [[default_profile]]
+covers), serves it over HTTP/HTTPS below a folder only that phone is told (any other
+path is 404), and logs one line per event on standard error. Runs until SIGINT or
+SIGTERM, then stops cleanly.
+
+Options:
+  -c, --config FILE  The TOML config file (see examples/gspnpd.toml)
+  -h, --help         Print help
+";
+
+/// `gspnpd decode --help`.
+pub const DECODE: &str = "\
+Decode SIP datagrams saved in files and print what they say, as JSON
+
+Usage: gspnpd decode [--source ADDR:PORT] FILE...
+
+Each FILE holds one SIP datagram (CRLF or LF line ends). Prints one JSON object per
+file, on its own line:
+  {\"file\":…,\"ok\":true,\"mac\":\"000b82f55284\",\"vendor\":…,\"model\":…,\"version\":…,
+   \"profile_type\":…,\"user_agent\":…,\"contact\":…,\"source\":…}
+or {\"file\":…,\"ok\":false,\"error\":…}. Exits with 1 if any file failed.
+
+Options:
+  -s, --source ADDR:PORT  The address the datagrams are taken to come from [default: 0.0.0.0:0]
+  -h, --help              Print help
+";
+
+/// `gspnpd render --help`.
+pub const RENDER: &str = "\
+Print the config file a phone would get
+
+Usage: gspnpd render --config FILE --mac MAC [--format v1|v2] [--model MODEL]
+
+Prints to standard output the file the phone with MAC would fetch, byte for byte,
+except that its per-phone token (drawn when the phone is served) is shown as the
+placeholder {token}. Standard error says the file name and the URL the phone is told.
+The phone is looked up under [[phone]], else under [[default_profile]] by its model.
+
+Options:
+  -c, --config FILE      The TOML config file
+  -m, --mac MAC          The phone's MAC (000b82f55284, 00:0b:82:f5:52:84, …)
+  -f, --format v1|v2     The file format [default: the phone's, else [defaults], else v1]
+      --model MODEL      The phone's model [default: the phone's model in the config]
+  -h, --help             Print help
+";
+
+/// `gspnpd simulate --help`.
+pub const SIMULATE: &str = "\
+Boot virtual GRP26xx phones against a PnP server and measure it
+
+Usage: gspnpd simulate --phones N [--target ADDR:PORT] [OPTIONS]
+
+Each phone has its own MAC (counted up from --mac-base) and its own UDP socket while
+file descriptors last (beyond that phones share sockets). Like a GRP26xx at boot it
+sends a ua-profile SUBSCRIBE (every --interval, at most --attempts times, until it is
+answered 200 or 500 or notified), answers every NOTIFY with 200, and fetches
+cfg<mac>.xml (then cfg<mac>) from the URL in the NOTIFY with a Grandstream
+User-Agent. A phone is provisioned when the file parses as Grandstream XML for its
+MAC and names an account or the URL it was told. Datagrams are dropped at rate
+--loss in both directions; a phone all of whose SUBSCRIBEs were dropped is counted
+unreachable, not failed. Prints a summary; exits with 1 if any phone failed.
+
+Options:
+  -n, --phones N            How many phones [default: 1]
+  -t, --target ADDR:PORT    Where SUBSCRIBEs go [default: 224.0.1.75:5060]
+  -i, --interface NAME|IP   Send from this interface's address (multicast leaves by it)
+      --loss P              Datagram loss rate, 0 to 1, each direction [default: 0]
+      --seed S              Seed of the loss (same seed, same drops) [default: 1]
+      --mac-base MAC        The first phone's MAC [default: 000b82000001]
+      --model MODEL         The phones' model [default: GRP2614]
+      --firmware VERSION    The phones' firmware version [default: 1.0.5.15]
+      --ramp SECS           Boot the phones spread evenly over this time [default: 0, all at once]
+      --interval MS         Milliseconds between SUBSCRIBEs [default: 1000]
+      --attempts N          SUBSCRIBEs per phone at most [default: 5]
+      --notify-wait SECS    After the last SUBSCRIBE, how long to wait for a NOTIFY [default: 32]
+      --timeout SECS        Stop everything after this long [default: 60]
+      --fetchers N          Concurrent file downloads [default: 8]
+      --http-auth USER:PASSWORD  Answer an HTTP 401 with these Basic credentials
+      --ca FILE             Trust this PEM certificate for HTTPS
+      --insecure            Accept any HTTPS certificate (as factory-fresh phones do)
+      --json                Print the summary as one JSON object
+  -h, --help                Print help
+
+JSON fields: phones, provisioned, unreachable, failed, failed_by_reason,
+handshakes_per_s, notify_p50_ms, notify_p99_ms (SUBSCRIBE to NOTIFY), p50_ms, p99_ms
+(SUBSCRIBE to file), elapsed_s, datagrams.
+";

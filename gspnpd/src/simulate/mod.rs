@@ -1,0 +1,314 @@
+//! `gspnpd simulate`: virtual GRP26xx phones booting against a PnP server, with
+//! injected datagram loss, and what they found.
+//!
+//! One thread runs every phone's SIP side over poll(2) ([`phone`] is the state
+//! machine, [`sip`] the wire format); a small pool downloads and checks the files
+//! ([`fetch`], [`verify`]); [`summary`] counts. Everything stops at `--timeout`.
+
+mod client_tls;
+mod fetch;
+mod loss;
+pub mod options;
+mod phone;
+mod sip;
+mod sockets;
+mod summary;
+mod verify;
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::net::{SocketAddr, UdpSocket};
+use std::os::fd::AsFd;
+use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use gspnp::Mac;
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+
+pub use summary::Summary;
+
+use fetch::Downloader;
+use loss::Rng;
+use options::{nth_mac, Options};
+use phone::{Action, Outcome, Phone, Timing};
+use sip::{Message, PhoneIdentity};
+
+/// The longest the loop sleeps, so that finished downloads are seen soon.
+const TURN: Duration = Duration::from_millis(10);
+/// Datagrams read from one socket per turn at most.
+const READS_PER_TURN: usize = 256;
+/// Failures described in the summary at most.
+const EXAMPLES: usize = 10;
+
+/// A download for the pool.
+struct FetchJob {
+    phone: usize,
+    url: String,
+    mac: Mac,
+    user_agent: String,
+}
+
+/// A finished download: checked, or a reason and a detail.
+struct FetchDone {
+    phone: usize,
+    at: Instant,
+    result: Result<(), (String, String)>,
+}
+
+/// Runs the simulation and writes its summary to `out`.
+pub fn run(options: &Options, out: &mut impl Write) -> Result<Summary, String> {
+    let opened = sockets::open(options)?;
+    let tls = client_tls::client_config(options.ca.as_deref(), options.insecure)?;
+    let downloader = Arc::new(Downloader { tls, credentials: options.http_auth.clone() });
+    let (jobs, done) = start_fetchers(options.fetchers.min(options.phones), &downloader)?;
+    let timing = Timing {
+        interval: options.interval,
+        attempts: options.attempts,
+        notify_wait: options.notify_wait,
+        loss: options.loss,
+    };
+    let start = Instant::now();
+    let mut simulation = Simulation::new(options, opened, timing, start)?;
+    simulation.run_until(start + options.timeout, &jobs, &done);
+    drop(jobs);
+    let summary = simulation.summary(start.elapsed());
+    let text = if options.json { format!("{}\n", summary.to_json()) } else { summary.to_text() };
+    out.write_all(text.as_bytes()).map_err(|error| format!("cannot write: {error}"))?;
+    Ok(summary)
+}
+
+/// Starts `count` download threads; they end when the job channel closes.
+fn start_fetchers(
+    count: usize,
+    downloader: &Arc<Downloader>,
+) -> Result<(Sender<FetchJob>, Receiver<FetchDone>), String> {
+    let (jobs, queue) = channel::<FetchJob>();
+    let queue = Arc::new(Mutex::new(queue));
+    let (done_sender, done) = channel();
+    for index in 0..count.max(1) {
+        let (queue, done_sender, downloader) = (queue.clone(), done_sender.clone(), downloader.clone());
+        std::thread::Builder::new()
+            .name(format!("fetch-{index}"))
+            .spawn(move || loop {
+                let job = queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner).recv();
+                let Ok(job) = job else { return };
+                let result = download_and_check(&downloader, &job);
+                if done_sender.send(FetchDone { phone: job.phone, at: Instant::now(), result }).is_err() {
+                    return;
+                }
+            })
+            .map_err(|error| format!("cannot start a download thread: {error}"))?;
+    }
+    Ok((jobs, done))
+}
+
+fn download_and_check(downloader: &Downloader, job: &FetchJob) -> Result<(), (String, String)> {
+    let bytes = downloader
+        .config_file(&job.url, &job.mac.to_string(), &job.user_agent)
+        .map_err(|reason| (reason.clone(), format!("download failed: {reason}")))?;
+    verify::check_file(&bytes, job.mac, &job.url).map_err(|detail| ("bad_file".to_owned(), detail))
+}
+
+/// A number that differs between runs, so that Call-IDs and branches never repeat a
+/// previous run's (a server may still remember those transactions).
+fn run_nonce() -> u64 {
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |time| time.as_nanos() as u64);
+    nanos ^ (u64::from(std::process::id()) << 32)
+}
+
+/// The phones, their sockets, and how to find the phone a datagram is for.
+struct Simulation {
+    phones: Vec<Phone>,
+    sockets: Vec<UdpSocket>,
+    by_call_id: HashMap<String, usize>,
+    by_mac: HashMap<Mac, usize>,
+    /// For each socket, its phone when it has exactly one.
+    owners: Vec<Option<usize>>,
+    timing: Timing,
+    stray: u64,
+    examples: Vec<String>,
+}
+
+impl Simulation {
+    fn new(options: &Options, opened: sockets::Sockets, timing: Timing, boot: Instant) -> Result<Simulation, String> {
+        let nonce = run_nonce();
+        let socket_count = opened.sockets.len();
+        let mut phones = Vec::with_capacity(options.phones);
+        for index in 0..options.phones {
+            let mac = nth_mac(options.mac_base, index).ok_or("--mac-base: MACs run out")?;
+            let socket = index % socket_count;
+            let port = opened.sockets[socket].local_addr().map_err(|error| error.to_string())?.port();
+            let identity = PhoneIdentity {
+                mac,
+                model: options.model.clone(),
+                firmware: options.firmware.clone(),
+                local: std::net::SocketAddrV4::new(opened.local_ip, port),
+                call_id: format!("{nonce:016x}-{index}@gspnpd-simulate"),
+                tag: format!("{:x}", nonce.rotate_left(17) ^ index as u64),
+                branch: format!("z9hG4bK{nonce:x}-{index}"),
+            };
+            let subscribe = sip::subscribe(&identity, options.target);
+            let rng = Rng::for_phone(options.seed, index);
+            let offset = options.ramp.mul_f64(index as f64 / options.phones as f64);
+            phones.push(Phone::new(identity, socket, subscribe, SocketAddr::V4(options.target), rng, boot + offset));
+        }
+        let mut owners = vec![None; socket_count];
+        for (index, phone) in phones.iter().enumerate() {
+            owners[phone.socket] = if index < socket_count { Some(index) } else { None };
+        }
+        Ok(Simulation {
+            by_call_id: phones.iter().enumerate().map(|(i, p)| (p.identity.call_id.clone(), i)).collect(),
+            by_mac: phones.iter().enumerate().map(|(i, p)| (p.identity.mac, i)).collect(),
+            phones,
+            sockets: opened.sockets,
+            owners,
+            timing,
+            stray: 0,
+            examples: Vec::new(),
+        })
+    }
+
+    /// Runs until every phone has ended or `deadline`; phones still going then give up.
+    fn run_until(&mut self, deadline: Instant, jobs: &Sender<FetchJob>, done: &Receiver<FetchDone>) {
+        let mut buffer = vec![0u8; 64 * 1024];
+        let mut actions = Vec::new();
+        loop {
+            let now = Instant::now();
+            if now >= deadline {
+                break;
+            }
+            for index in 0..self.phones.len() {
+                if self.phones[index].wake_at().is_some_and(|due| due <= now) {
+                    self.phones[index].on_timer(now, &self.timing, &mut actions);
+                    self.perform(index, &mut actions, jobs);
+                }
+            }
+            while let Ok(finished) = done.try_recv() {
+                self.finish_download(finished);
+            }
+            if self.phones.iter().all(|phone| phone.outcome.is_some()) {
+                break;
+            }
+            let next = self.phones.iter().filter_map(Phone::wake_at).min().unwrap_or(now + TURN);
+            let wait = next.saturating_duration_since(now).min(TURN).min(deadline.saturating_duration_since(now));
+            for socket in self.readable(wait) {
+                for _ in 0..READS_PER_TURN {
+                    let Ok((length, source)) = self.sockets[socket].recv_from(&mut buffer) else { break };
+                    self.deliver(socket, &buffer[..length], source, &mut actions, jobs);
+                }
+            }
+        }
+        for phone in &mut self.phones {
+            phone.give_up();
+        }
+    }
+
+    /// The sockets with datagrams waiting, after waiting at most `wait`.
+    fn readable(&self, wait: Duration) -> Vec<usize> {
+        let mut fds: Vec<PollFd<'_>> =
+            self.sockets.iter().map(|socket| PollFd::new(socket.as_fd(), PollFlags::POLLIN)).collect();
+        let timeout = PollTimeout::try_from(wait).unwrap_or(PollTimeout::ZERO);
+        if !matches!(poll(&mut fds, timeout), Ok(ready) if ready > 0) {
+            return Vec::new();
+        }
+        fds.iter()
+            .enumerate()
+            .filter(|(_, fd)| fd.revents().is_some_and(|events| events.contains(PollFlags::POLLIN)))
+            .map(|(index, _)| index)
+            .collect()
+    }
+
+    /// Hands a datagram to its phone: by Call-ID, else by the MAC in To, else the
+    /// socket's only phone.
+    fn deliver(
+        &mut self,
+        socket: usize,
+        datagram: &[u8],
+        source: SocketAddr,
+        actions: &mut Vec<Action>,
+        jobs: &Sender<FetchJob>,
+    ) {
+        let Some(message) = Message::parse(datagram) else {
+            self.stray += 1;
+            return;
+        };
+        let index = message
+            .call_id()
+            .and_then(|call_id| self.by_call_id.get(call_id).copied())
+            .or_else(|| message.mac_in_to().and_then(|mac| self.by_mac.get(&mac).copied()))
+            .or(self.owners[socket]);
+        let Some(index) = index else {
+            self.stray += 1;
+            return;
+        };
+        if self.phones[index].drops_incoming(&self.timing) {
+            return;
+        }
+        self.phones[index].on_message(Instant::now(), &message, source, &self.timing, actions);
+        self.perform(index, actions, jobs);
+    }
+
+    /// Does what phone `index` asked for.
+    fn perform(&mut self, index: usize, actions: &mut Vec<Action>, jobs: &Sender<FetchJob>) {
+        let phone = &self.phones[index];
+        for action in actions.drain(..) {
+            match action {
+                Action::Send(datagram, to) => {
+                    // A refused send is a datagram lost, which phones survive.
+                    let _ = self.sockets[phone.socket].send_to(&datagram, to);
+                }
+                Action::Fetch(url) => {
+                    let identity = &phone.identity;
+                    let user_agent = format!(
+                        "Grandstream Model HW {} SW {} DevId {}",
+                        identity.model, identity.firmware, identity.mac
+                    );
+                    let _ = jobs.send(FetchJob { phone: index, url, mac: identity.mac, user_agent });
+                }
+            }
+        }
+    }
+
+    fn finish_download(&mut self, finished: FetchDone) {
+        let result = finished.result.map_err(|(reason, detail)| {
+            if self.examples.len() < EXAMPLES {
+                self.examples.push(format!("{}: {detail}", self.phones[finished.phone].identity.mac));
+            }
+            reason
+        });
+        self.phones[finished.phone].on_fetched(finished.at, result);
+    }
+
+    fn summary(&self, elapsed: Duration) -> Summary {
+        let mut summary =
+            Summary { phones: self.phones.len(), elapsed, sockets: self.sockets.len(), ..Summary::default() };
+        let millis = |from: Option<Instant>, to: Option<Instant>| {
+            Some(to?.saturating_duration_since(from?).as_secs_f64() * 1000.0)
+        };
+        for phone in &self.phones {
+            match &phone.outcome {
+                Some(Outcome::Provisioned) => summary.provisioned += 1,
+                Some(Outcome::Unreachable) => summary.unreachable += 1,
+                Some(Outcome::Failed(reason)) => *summary.failed_by_reason.entry(reason.clone()).or_default() += 1,
+                None => *summary.failed_by_reason.entry("unfinished".to_owned()).or_default() += 1,
+            }
+            summary.notify_ms.extend(millis(phone.first_sent, phone.notified_at));
+            summary.file_ms.extend(millis(phone.first_sent, phone.provisioned_at));
+            let d = &mut summary.datagrams;
+            d.sent += phone.sent_datagrams.0;
+            d.sent_dropped += phone.sent_datagrams.1;
+            d.received += phone.received_datagrams.0;
+            d.received_dropped += phone.received_datagrams.1;
+        }
+        summary.datagrams.stray = self.stray;
+        let first = self.phones.iter().filter_map(|phone| phone.first_sent).min();
+        let last = self.phones.iter().filter_map(|phone| phone.notified_at).max();
+        if let (Some(first), Some(last)) = (first, last) {
+            let seconds = last.saturating_duration_since(first).as_secs_f64().max(0.001);
+            summary.handshakes_per_s = summary.notify_ms.len() as f64 / seconds;
+        }
+        summary.examples = self.examples.clone();
+        summary
+    }
+}

@@ -1,0 +1,102 @@
+//! What `gspnpd simulate` is asked to do.
+
+use std::net::SocketAddrV4;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use gspnp::Mac;
+
+/// The most phones one run simulates.
+pub const MOST_PHONES: usize = 100_000;
+
+/// `gspnpd simulate`'s options, checked.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// How many phones.
+    pub phones: usize,
+    /// Where SUBSCRIBEs go.
+    pub target: SocketAddrV4,
+    /// The interface (name or IPv4 address) to send from.
+    pub interface: Option<String>,
+    /// Datagram loss rate in each direction, 0..=1.
+    pub loss: f64,
+    /// Seed of the loss.
+    pub seed: u64,
+    /// The first phone's MAC.
+    pub mac_base: Mac,
+    /// The phones' model.
+    pub model: String,
+    /// The phones' firmware version.
+    pub firmware: String,
+    /// Phones boot spread evenly over this time (0: all at once, as after a power cut).
+    pub ramp: Duration,
+    /// Between SUBSCRIBEs.
+    pub interval: Duration,
+    /// SUBSCRIBEs per phone at most.
+    pub attempts: u32,
+    /// After the last SUBSCRIBE, how long to wait for a NOTIFY.
+    pub notify_wait: Duration,
+    /// The whole run at most.
+    pub timeout: Duration,
+    /// Concurrent downloads.
+    pub fetchers: usize,
+    /// Basic credentials for an HTTP 401.
+    pub http_auth: Option<(String, String)>,
+    /// A PEM certificate to trust for HTTPS.
+    pub ca: Option<PathBuf>,
+    /// Accept any HTTPS certificate.
+    pub insecure: bool,
+    /// Print JSON.
+    pub json: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            phones: 1,
+            target: SocketAddrV4::new(std::net::Ipv4Addr::new(224, 0, 1, 75), gspnp::runtime::SIP_PORT),
+            interface: None,
+            loss: 0.0,
+            seed: 1,
+            mac_base: Mac([0x00, 0x0b, 0x82, 0x00, 0x00, 0x01]),
+            model: "GRP2614".to_owned(),
+            firmware: "1.0.5.15".to_owned(),
+            ramp: Duration::ZERO,
+            interval: Duration::from_secs(1),
+            attempts: 5,
+            notify_wait: Duration::from_secs(32),
+            timeout: Duration::from_secs(60),
+            fetchers: 8,
+            http_auth: None,
+            ca: None,
+            insecure: false,
+            json: false,
+        }
+    }
+}
+
+/// The MAC of phone `index` (from 0): `base` plus `index`, or None past ff:ff:ff:ff:ff:ff.
+pub fn nth_mac(base: Mac, index: usize) -> Option<Mac> {
+    let value = base.0.iter().fold(0u64, |acc, byte| (acc << 8) | u64::from(*byte));
+    let value = value.checked_add(u64::try_from(index).ok()?)?;
+    if value >= 1 << 48 {
+        return None;
+    }
+    let bytes = value.to_be_bytes();
+    let mut mac = [0u8; 6];
+    mac.copy_from_slice(&bytes[2..]);
+    Some(Mac(mac))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn macs_count_up_across_octets() {
+        let base: Mac = "000b820000ff".parse().unwrap();
+        assert_eq!(nth_mac(base, 0).unwrap().to_string(), "000b820000ff");
+        assert_eq!(nth_mac(base, 1).unwrap().to_string(), "000b82000100");
+        assert_eq!(nth_mac("ffffffffffff".parse().unwrap(), 1), None);
+    }
+}
