@@ -38,13 +38,17 @@ header-check:
 	$(CARGO) build --lib --quiet
 	diff -u include/gspnp.h "$$(ls -t target/debug/build/gspnp-*/out/gspnp.h | head -n 1)"
 
-# Every test: the C suite (valgrind, sanitizers, installed tree), the Python suite,
-# then the Rust suites of the workspace (the last line is the test runner's summary).
+# Every test: the C suite (valgrind, sanitizers, oSIP, installed tree), the Debian
+# packages, bounded fuzzing, the Python suite, then the Rust suites of the workspace
+# (the last line is the test runner's summary).
 PYTHON ?= python3
+# Seconds each fuzz target runs in `make test` (the long runs are in BENCHMARKS.md/README).
+FUZZ_SECONDS ?= 15
 test:
 	$(CARGO) build --workspace
 	$(MAKE) -C c-tests check VALGRIND=1
 	tools/deb-test.sh
+	tools/fuzz.sh $(FUZZ_SECONDS)
 	GSPNP_LIBRARY=$(CURDIR)/target/debug/libgspnp.so $(PYTHON) -m pytest -q bindings/python/tests
 	if cargo nextest --version >/dev/null 2>&1; then $(CARGO) nextest run --workspace --no-fail-fast; else $(CARGO) test --workspace; fi
 

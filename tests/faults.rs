@@ -17,8 +17,7 @@
 //! - phone-supplied text is sanitised before it is kept, logged or echoed;
 //! - host values with CR/LF (URLs, profile values, tokens, templates) are refused.
 //!
-//! Tests marked `#[ignore]` show library defects, reported with a proposed fix; they
-//! pass once the library is fixed (`cargo test --test faults -- --ignored`).
+//! Some tests here found library defects (see SECURITY.md); they stay as guards.
 
 use std::collections::HashSet;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, UdpSocket};
@@ -746,11 +745,9 @@ fn replies_go_only_to_the_datagram_source_on_loopback() {
 
 /// Two phones whose SUBSCRIBEs share a Via branch and sent-by (an attacker who copies a
 /// phone's, or two old phones with fixed branches) must each be answered in their own
-/// dialog. Today the engine keys SUBSCRIBE transactions by branch and sent-by only
-/// (`wire::subscribe_facts`), so the second is taken for a retransmission of the first:
-/// it is sent the first phone's stored answer and never notified.
+/// dialog: the transaction key includes the datagram's source, and a retransmission must
+/// come from the same MAC (once, the second was sent the first phone's answer).
 #[test]
-#[ignore = "library defect: SUBSCRIBE transactions are keyed without the source address or the MAC"]
 fn a_subscribe_that_reuses_another_phones_branch_does_not_hijack_its_transaction() {
     let mut engine = Engine::new(EngineConfig::default()).unwrap();
     let t0 = Instant::now();
@@ -839,12 +836,9 @@ fn no_password_or_token_in_any_log_line_or_event_debug_output() {
     }
 }
 
-/// The Debug output of a device record must not show its token. Today `DeviceRecord`
-/// derives Debug: its `token` field, and its NOTIFY transaction's `url` and `request`
-/// (the whole NOTIFY), print the token; a host that logs `{:?}` of what
-/// `Server::devices()` returns leaks every phone's URL.
+/// The Debug output of a device record does not show its token, nor the NOTIFY that
+/// carries it: a host that logs `{:?}` of what `Server::devices()` returns leaks nothing.
 #[test]
-#[ignore = "library defect: DeviceRecord's derived Debug prints the URL token"]
 fn no_token_in_the_debug_output_of_device_records() {
     let _serial = serial();
     let (_, token, engine, _) = provision_with_secrets("Pw-7f3a9c1e5d", "Adm-19c0ffee42");
@@ -981,22 +975,13 @@ fn host_values_with_line_breaks_are_refused_with_a_status() {
     assert!(Key::parse("BLF", 1, "label\r\n", "201").is_err());
     assert!(profile.globals_mut().set_ntp_server("pool.ntp.org\r\n").is_err());
     let _ = KeyKind::Vpk;
-    // A server User-Agent with a line break can inject nothing: the answer is not sent.
-    let injected = EngineConfig { user_agent: "gspnp\r\nX-Injected: 1".into(), ..EngineConfig::default() };
-    let mut engine = Engine::new(injected).unwrap();
-    engine.assign(t0, mac, Assignment::Url(URL.into())).unwrap();
-    engine.handle_datagram(t0, PHONE, LOCAL, subscribe_text("000B82F55284", PHONE, "z9hG4bKua").as_bytes());
-    for transmit in drain(&mut engine).0 {
-        assert!(!String::from_utf8_lossy(&transmit.payload).contains("X-Injected"));
-    }
+    // A server User-Agent with a line break is refused when the engine is created (see
+    // the next test).
 }
 
-/// A host User-Agent with a line break should be refused when the engine is created,
-/// with a status, like a bad URL template. Today `Engine::new` accepts it and then
-/// every answer and NOTIFY fails to be written: the phones get nothing and the host is
-/// not told why (one Error log line per NOTIFY, nothing for the answers).
+/// A host User-Agent with a line break is refused when the engine is created, with a
+/// status, like a bad URL template (rather than every answer failing to be written).
 #[test]
-#[ignore = "library defect: EngineConfig::user_agent is not checked by Engine::new"]
 fn a_user_agent_with_a_line_break_is_refused_when_the_engine_is_created() {
     let injected = EngineConfig { user_agent: "gspnp\r\nX-Injected: 1".into(), ..EngineConfig::default() };
     assert!(Engine::new(injected).is_err());

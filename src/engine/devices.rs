@@ -1,6 +1,7 @@
 //! The device table: every phone seen, bounded, the least recently seen forgotten first.
 
 use std::collections::{BTreeMap, HashMap};
+use std::fmt;
 use std::net::SocketAddrV4;
 use std::time::Instant;
 
@@ -41,8 +42,9 @@ pub enum FailReason {
     RenderFailed,
 }
 
-/// A phone and what the engine knows of it.
-#[derive(Debug, Clone)]
+/// A phone and what the engine knows of it. Its Debug output leaves out the URL token
+/// and the messages (the NOTIFY carries the URL): hosts log these.
+#[derive(Clone)]
 pub struct DeviceRecord {
     /// What its last SUBSCRIBE said.
     pub info: DeviceInfo,
@@ -67,6 +69,23 @@ pub struct DeviceRecord {
     stamp: u64,
 }
 
+impl fmt::Debug for DeviceRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DeviceRecord")
+            .field("info", &self.info)
+            .field("state", &self.state)
+            .field("local", &self.local)
+            .field("first_seen", &self.first_seen)
+            .field("last_seen", &self.last_seen)
+            .field("subscribes", &self.subscribes)
+            .field("last_acknowledged", &self.last_acknowledged)
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("waiting_subscribe", &self.pending.is_some())
+            .field("notify_to", &self.notify.as_ref().map(|notify| notify.destination))
+            .finish_non_exhaustive()
+    }
+}
+
 /// The table.
 #[derive(Debug)]
 pub struct DeviceTable {
@@ -74,6 +93,8 @@ pub struct DeviceTable {
     records: HashMap<Mac, DeviceRecord>,
     by_age: BTreeMap<u64, Mac>,
     next_stamp: u64,
+    /// Every record with a smaller stamp was idle when last swept.
+    swept_below: u64,
 }
 
 /// What [`DeviceTable::touch`] did.
@@ -87,7 +108,13 @@ pub enum Touched {
 impl DeviceTable {
     /// An empty table holding at most `capacity` phones (at least 1).
     pub fn new(capacity: usize) -> DeviceTable {
-        DeviceTable { capacity: capacity.max(1), records: HashMap::new(), by_age: BTreeMap::new(), next_stamp: 0 }
+        DeviceTable {
+            capacity: capacity.max(1),
+            records: HashMap::new(),
+            by_age: BTreeMap::new(),
+            next_stamp: 0,
+            swept_below: 0,
+        }
     }
 
     /// Records a SUBSCRIBE from `info.mac`, making it the most recently seen.
@@ -130,6 +157,22 @@ impl DeviceTable {
     fn evict_oldest(&mut self) -> Option<Box<DeviceRecord>> {
         let (_, mac) = self.by_age.pop_first()?;
         self.records.remove(&mac).map(Box::new)
+    }
+
+    /// Calls `idle` once for every phone last seen at or before `cutoff` since the last
+    /// sweep, oldest first, and returns when the next one not yet idle was seen. Each
+    /// phone is visited once per SUBSCRIBE: amortised O(1).
+    pub fn sweep_idle(&mut self, cutoff: Instant, mut idle: impl FnMut(&mut DeviceRecord)) -> Option<Instant> {
+        while let Some((&stamp, &mac)) = self.by_age.range(self.swept_below..).next() {
+            if let Some(record) = self.records.get_mut(&mac) {
+                if record.last_seen > cutoff {
+                    return Some(record.last_seen);
+                }
+                idle(record);
+            }
+            self.swept_below = stamp + 1;
+        }
+        None
     }
 
     /// The phone, if known.

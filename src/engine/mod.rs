@@ -71,6 +71,8 @@ pub enum EngineError {
     UnknownTicket(u64),
     /// The OS random source failed.
     Random(std::io::Error),
+    /// The User-Agent is empty, longer than 128 bytes, or holds a control character.
+    BadUserAgent,
 }
 
 impl fmt::Display for EngineError {
@@ -79,6 +81,7 @@ impl fmt::Display for EngineError {
             EngineError::BadUrl(why) => f.write_str(why),
             EngineError::UnknownTicket(ticket) => write!(f, "no configuration file is waiting under ticket {ticket}"),
             EngineError::Random(error) => write!(f, "the OS random source failed: {error}"),
+            EngineError::BadUserAgent => f.write_str("the User-Agent must be 1 to 128 printable characters"),
         }
     }
 }
@@ -89,11 +92,19 @@ impl std::error::Error for EngineError {}
 /// ignored when that transaction is gone.
 #[derive(Debug)]
 enum Timer {
-    NotifyRetransmit { mac: Mac, branch: String },
-    NotifyTimeout { mac: Mac, branch: String },
-    PendingExpiry { mac: Mac, key: SubscribeKey },
-    AnsweredExpiry { mac: Mac, key: SubscribeKey },
-    DecisionTimeout { ticket: u64 },
+    NotifyRetransmit {
+        mac: Mac,
+        branch: String,
+    },
+    NotifyTimeout {
+        mac: Mac,
+        branch: String,
+    },
+    /// Forget the transactions of phones idle for the transaction lifetime.
+    Housekeeping,
+    DecisionTimeout {
+        ticket: u64,
+    },
 }
 
 /// A file waiting for the host's decision.
@@ -112,6 +123,7 @@ pub struct Engine {
     notifies: HashMap<String, Mac>,
     waiting_files: HashMap<u64, WaitingFile>,
     next_ticket: u64,
+    housekeeping_at: Option<Instant>,
     assignments: Assignments,
     limiter: RateLimiter,
     timers: TimerQueue<Timer>,
@@ -136,6 +148,7 @@ impl Engine {
     /// cannot be opened.
     pub fn new(config: EngineConfig) -> Result<Engine, EngineError> {
         url::check_template(&config.url_template).map_err(|e| EngineError::BadUrl(e.0))?;
+        check_user_agent(&config.user_agent)?;
         let random = TokenSource::open().map_err(EngineError::Random)?;
         let mut engine = Engine {
             devices: DeviceTable::new(config.max_devices),
@@ -145,6 +158,7 @@ impl Engine {
             notifies: HashMap::new(),
             waiting_files: HashMap::new(),
             next_ticket: 1,
+            housekeeping_at: None,
             assignments: Assignments::default(),
             timers: TimerQueue::default(),
             random,
@@ -185,8 +199,7 @@ impl Engine {
             match timer {
                 Timer::NotifyRetransmit { mac, branch } => self.retransmit_notify(now, mac, &branch),
                 Timer::NotifyTimeout { mac, branch } => self.notify_timed_out(mac, &branch),
-                Timer::PendingExpiry { mac, key } => self.expire_pending(mac, &key),
-                Timer::AnsweredExpiry { mac, key } => self.expire_answered(mac, &key),
+                Timer::Housekeeping => self.housekeeping(now),
                 Timer::DecisionTimeout { ticket } => self.decision_timed_out(ticket),
             }
         }
@@ -311,4 +324,10 @@ impl Engine {
     fn random_hex(&mut self) -> String {
         format!("{:016x}", self.random.random_u64())
     }
+}
+
+/// Refuses a User-Agent that could not be written into every message we send.
+fn check_user_agent(user_agent: &str) -> Result<(), EngineError> {
+    let printable = !user_agent.is_empty() && user_agent.len() <= 128 && !user_agent.chars().any(char::is_control);
+    printable.then_some(()).ok_or(EngineError::BadUserAgent)
 }

@@ -1,8 +1,9 @@
-//! A token bucket per source address, in a bounded table.
+//! A token bucket per source address, in a bounded table that forgets the least
+//! recently active source first.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::Ipv4Addr;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// How many SUBSCRIBEs one source address may send: `burst` at once, then
 /// `per_second` on average.
@@ -12,8 +13,9 @@ pub struct RateLimit {
     pub burst: u32,
     /// Refill rate.
     pub per_second: f64,
-    /// The most source addresses tracked; when full, idle buckets are swept and, if
-    /// still full, a new source is refused (a flood of forged sources cannot grow it).
+    /// The most source addresses tracked; a new source beyond it replaces the least
+    /// recently active one (a flood of forged sources cannot grow the table, nor lock
+    /// out a real phone).
     pub max_sources: usize,
 }
 
@@ -29,31 +31,38 @@ impl Default for RateLimit {
 struct Bucket {
     tokens: f64,
     updated: Instant,
+    stamp: u64,
 }
 
-/// The buckets.
+/// The buckets, and their sources from least to most recently active.
 #[derive(Debug)]
 pub struct RateLimiter {
     limit: RateLimit,
     buckets: HashMap<Ipv4Addr, Bucket>,
+    by_activity: BTreeMap<u64, Ipv4Addr>,
+    next_stamp: u64,
 }
 
 impl RateLimiter {
     /// An empty table enforcing `limit`.
     pub fn new(limit: RateLimit) -> RateLimiter {
-        RateLimiter { limit, buckets: HashMap::new() }
+        RateLimiter { limit, buckets: HashMap::new(), by_activity: BTreeMap::new(), next_stamp: 0 }
     }
 
-    /// Takes one token for `source`; false when it has none left.
+    /// Takes one token for `source`; false when it has none left. O(log n).
     pub fn admit(&mut self, source: Ipv4Addr, now: Instant) -> bool {
-        if !self.buckets.contains_key(&source) && self.buckets.len() >= self.limit.max_sources {
-            self.sweep(now);
-            if self.buckets.len() >= self.limit.max_sources {
-                return false;
+        let burst = f64::from(self.limit.burst);
+        if !self.buckets.contains_key(&source) && self.buckets.len() >= self.limit.max_sources.max(1) {
+            if let Some((_, oldest)) = self.by_activity.pop_first() {
+                self.buckets.remove(&oldest);
             }
         }
-        let burst = f64::from(self.limit.burst);
-        let bucket = self.buckets.entry(source).or_insert(Bucket { tokens: burst, updated: now });
+        self.next_stamp += 1;
+        let stamp = self.next_stamp;
+        let bucket = self.buckets.entry(source).or_insert(Bucket { tokens: burst, updated: now, stamp });
+        self.by_activity.remove(&bucket.stamp);
+        self.by_activity.insert(stamp, source);
+        bucket.stamp = stamp;
         let elapsed = now.saturating_duration_since(bucket.updated).as_secs_f64();
         bucket.tokens = (bucket.tokens + elapsed * self.limit.per_second).min(burst);
         bucket.updated = now;
@@ -63,16 +72,6 @@ impl RateLimiter {
         } else {
             false
         }
-    }
-
-    /// Forgets buckets that have refilled completely: they would behave like new ones.
-    fn sweep(&mut self, now: Instant) {
-        let refill = if self.limit.per_second > 0.0 {
-            Duration::from_secs_f64((f64::from(self.limit.burst) / self.limit.per_second).min(86_400.0))
-        } else {
-            Duration::from_secs(86_400)
-        };
-        self.buckets.retain(|_, bucket| now.saturating_duration_since(bucket.updated) < refill);
     }
 
     /// How many sources are tracked.
@@ -85,6 +84,7 @@ impl RateLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     const PHONE: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 7);
 
@@ -108,13 +108,19 @@ mod tests {
     }
 
     #[test]
-    fn a_flood_of_forged_sources_cannot_grow_the_table() {
+    fn a_flood_of_forged_sources_neither_grows_the_table_nor_locks_out_a_phone() {
         let mut limiter = RateLimiter::new(RateLimit { burst: 2, per_second: 1.0, max_sources: 100 });
         let t0 = Instant::now();
-        let admitted = (0..10_000u32).filter(|i| limiter.admit(Ipv4Addr::from(0x0a00_0000 + i), t0)).count();
-        assert_eq!(admitted, 100);
+        for i in 0..10_000u32 {
+            limiter.admit(Ipv4Addr::from(0x0a00_0000 + i), t0);
+        }
         assert_eq!(limiter.tracked(), 100);
-        // Once the buckets have refilled they are swept and new sources get in again.
-        assert!(limiter.admit(Ipv4Addr::new(198, 51, 100, 1), t0 + Duration::from_secs(3)));
+        assert!(limiter.admit(Ipv4Addr::new(198, 51, 100, 1), t0), "a new phone still gets in");
+        // The least recently active source was forgotten, the busy one kept its state.
+        assert!(limiter.admit(PHONE, t0) && limiter.admit(PHONE, t0));
+        for i in 0..99u32 {
+            limiter.admit(Ipv4Addr::from(0x0b00_0000 + i), t0);
+        }
+        assert!(!limiter.admit(PHONE, t0), "PHONE was recently active: its empty bucket is kept");
     }
 }

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use crate::device::{self, DecodeError, DeviceInfo};
 use crate::mac::Mac;
-use crate::sip::{Message, Method};
+use crate::sip::{Message, Method, StartLine};
 
 use super::devices::{DeviceState, Touched};
 use super::event::{Event, LogLevel};
@@ -25,6 +25,11 @@ impl Engine {
     ) {
         if message.method() != Some(Method::Subscribe) {
             self.stats.unexpected_method += 1;
+            return;
+        }
+        // RFC 3261 would answer another version with 505; a PnP server stays silent.
+        if !matches!(message.start, StartLine::Request { version, .. } if version.eq_ignore_ascii_case("SIP/2.0")) {
+            self.stats.malformed += 1;
             return;
         }
         if self.config.mode == Mode::Off {
@@ -46,7 +51,7 @@ impl Engine {
             self.stats.undecodable += 1;
             return;
         };
-        if self.is_retransmission(&facts.key, source) {
+        if self.is_retransmission(now, &facts.key, source, info.mac) {
             return;
         }
         if !self.config.access.admits(&info) {
@@ -88,21 +93,32 @@ impl Engine {
     }
 
     /// Answers a retransmitted SUBSCRIBE from the stored answer, or absorbs it while the
-    /// answer waits for the host. True when `key` was a known transaction.
-    fn is_retransmission(&mut self, key: &str, source: SocketAddrV4) -> bool {
-        let Some(mac) = self.subscribes.get(key) else { return false };
-        let Some(record) = self.devices.get(mac) else { return false };
-        if let Some(answered) = record.answered.as_ref().filter(|a| a.key == key) {
+    /// answer waits for the host. True when `key` is a known transaction of `mac`.
+    fn is_retransmission(&mut self, now: Instant, key: &str, source: SocketAddrV4, mac: Mac) -> bool {
+        // The same key for another MAC is not this transaction (the key includes the
+        // source, so this is a phone that changed MAC mid-transaction: start anew).
+        if self.subscribes.get(key) != Some(&mac) {
+            return false;
+        }
+        let lifetime = self.config.transaction_lifetime;
+        let Some(record) = self.devices.get(&mac) else { return false };
+        let fresh = |since: Instant| now.saturating_duration_since(since) < lifetime;
+        if let Some(answered) = record.answered.as_ref().filter(|a| a.key == key && fresh(a.sent)) {
             self.stats.answers_repeated += 1;
             self.transmits.push_back(super::Transmit {
                 destination: source,
                 source: record.local,
                 payload: answered.answer.clone(),
             });
-        } else {
-            self.stats.retransmissions_absorbed += 1;
+            return true;
         }
-        true
+        if record.pending.as_ref().is_some_and(|p| p.facts.key == key && fresh(p.received)) {
+            self.stats.retransmissions_absorbed += 1;
+            return true;
+        }
+        // A transaction past its lifetime: the SUBSCRIBE starts a new one.
+        self.subscribes.remove(key);
+        false
     }
 
     fn record_device(&mut self, now: Instant, info: DeviceInfo, local: SocketAddrV4) {
@@ -136,9 +152,9 @@ impl Engine {
             None => self.random_hex(),
         };
         let Some(record) = self.devices.get_mut(&mac) else { return };
-        record.pending = Some(Box::new(PendingSubscribe { facts, source, local_tag }));
-        self.subscribes.insert(key.clone(), mac);
-        self.timers.push(now + self.config.transaction_lifetime, Timer::PendingExpiry { mac, key });
+        record.pending = Some(Box::new(PendingSubscribe { facts, source, local_tag, received: now }));
+        self.subscribes.insert(key, mac);
+        self.schedule_housekeeping(now);
     }
 
     /// Serves a phone whose assignment exists: a URL is notified at once; a profile is
@@ -172,6 +188,11 @@ impl Engine {
     pub(super) fn answer_pending(&mut self, now: Instant, mac: Mac) -> Option<Box<PendingSubscribe>> {
         let record = self.devices.get_mut(&mac)?;
         let pending = record.pending.take()?;
+        if now.saturating_duration_since(pending.received) >= self.config.transaction_lifetime {
+            // The phone gave up on it long ago: a NOTIFY outside any dialog instead.
+            self.subscribes.remove(&pending.facts.key);
+            return None;
+        }
         // Facts from wire::subscribe_facts always write; should one not, the phone
         // gets no answer rather than a malformed one.
         let answer = wire::write_answer(
@@ -190,11 +211,14 @@ impl Engine {
         if record.state == DeviceState::Seen {
             record.state = DeviceState::Answered;
         }
-        record.answered = Some(Box::new(AnsweredSubscribe { key: key.clone(), answer }));
+        let replaced = record.answered.replace(Box::new(AnsweredSubscribe { key, answer, sent: now }));
+        if let Some(old) = replaced {
+            self.subscribes.remove(&old.key);
+        }
         self.stats.answers_sent += 1;
         let code = self.config.answer.status().0;
         self.log(LogLevel::Info, format!("{mac}: answered {code} at {}", pending.source));
-        self.timers.push(now + self.config.transaction_lifetime, Timer::AnsweredExpiry { mac, key });
+        self.schedule_housekeeping(now);
         Some(pending)
     }
 
@@ -205,19 +229,32 @@ impl Engine {
         }
     }
 
-    pub(super) fn expire_pending(&mut self, mac: Mac, key: &str) {
-        let Some(record) = self.devices.get_mut(&mac) else { return };
-        if record.pending.as_ref().is_some_and(|p| p.facts.key == key) {
-            record.pending = None;
-            self.subscribes.remove(key);
+    /// Makes sure a housekeeping pass comes within the transaction lifetime.
+    fn schedule_housekeeping(&mut self, now: Instant) {
+        if self.housekeeping_at.is_none() {
+            let at = now + self.config.transaction_lifetime;
+            self.housekeeping_at = Some(at);
+            self.timers.push(at, Timer::Housekeeping);
         }
     }
 
-    pub(super) fn expire_answered(&mut self, mac: Mac, key: &str) {
-        let Some(record) = self.devices.get_mut(&mac) else { return };
-        if record.answered.as_ref().is_some_and(|a| a.key == key) {
-            record.answered = None;
-            self.subscribes.remove(key);
+    /// Forgets the transactions of every phone idle for the transaction lifetime, so
+    /// memory follows the device table and not the SUBSCRIBE rate; one timer in all.
+    pub(super) fn housekeeping(&mut self, now: Instant) {
+        self.housekeeping_at = None;
+        let lifetime = self.config.transaction_lifetime;
+        let Some(cutoff) = now.checked_sub(lifetime) else { return self.schedule_housekeeping(now) };
+        let mut keys = Vec::new();
+        let next = self.devices.sweep_idle(cutoff, |record| {
+            keys.extend(record.pending.take().map(|p| p.facts.key));
+            keys.extend(record.answered.take().map(|a| a.key));
+        });
+        for key in keys {
+            self.subscribes.remove(&key);
+        }
+        if let Some(seen) = next {
+            self.housekeeping_at = Some(seen + lifetime);
+            self.timers.push(seen + lifetime, Timer::Housekeeping);
         }
     }
 

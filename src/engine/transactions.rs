@@ -20,6 +20,8 @@ pub struct PendingSubscribe {
     pub source: SocketAddrV4,
     /// Our tag in the dialog (the To tag of the answer, the From tag of the NOTIFY).
     pub local_tag: String,
+    /// When it arrived: it is answerable for the transaction lifetime from then.
+    pub received: Instant,
 }
 
 /// A SUBSCRIBE that was answered; its answer is sent again for each retransmission.
@@ -29,6 +31,8 @@ pub struct AnsweredSubscribe {
     pub key: SubscribeKey,
     /// The answer, byte for byte.
     pub answer: Vec<u8>,
+    /// When it was sent: retransmissions get it again for the transaction lifetime.
+    pub sent: Instant,
 }
 
 /// A NOTIFY client transaction (RFC 3261 §17.1.2, non-INVITE).

@@ -55,9 +55,11 @@ pub fn subscribe_facts(message: &Message<'_>, source: SocketAddrV4) -> Option<Su
     let cseq_value = message.header(HeaderName::CSeq)?;
     let cseq = message.cseq()?;
     let from_tag = from.tag().map(|t| t.into_owned()).unwrap_or_default();
+    // The datagram's source is part of the key: another host reusing a phone's branch
+    // starts its own transaction instead of taking over the phone's.
     let key = match top.branch() {
-        Some(branch) if branch.starts_with("z9hG4bK") => format!("b|{branch}|{}", top.sent_by),
-        _ => format!("c|{call_id}|{}|{from_tag}", cseq.number),
+        Some(branch) if branch.starts_with("z9hG4bK") => format!("b|{branch}|{}|{source}", top.sent_by),
+        _ => format!("c|{call_id}|{}|{from_tag}|{source}", cseq.number),
     };
     let mut response_vias = Vec::with_capacity(vias.len());
     response_vias.push(clean(&top.for_response(source).to_string())?);
