@@ -110,3 +110,25 @@ fn phone_in_another_namespace_is_provisioned_over_multicast() {
     assert!(acknowledged, "the server saw the phone's 200");
     server.stop().unwrap();
 }
+
+#[test]
+fn an_interface_that_disappears_while_running_neither_crashes_the_server_nor_its_stop() {
+    if !lab::can_build() {
+        return;
+    }
+    let lab = Lab::new();
+    let (pbx, pbx_link) = (lab.pbx.clone(), lab.pbx_link.clone());
+    let server = std::thread::spawn(move || {
+        Lab::enter(&pbx);
+        Server::start(ServerConfig { interfaces: vec![pbx_link], ..ServerConfig::default() }, None).unwrap()
+    })
+    .join()
+    .unwrap();
+    // The veth pair goes away under the running server (both ends are deleted).
+    lab::ip(&["-n", &lab.pbx, "link", "del", &lab.pbx_link]);
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(server.devices().is_ok(), "the network thread still answers the host");
+    assert_eq!(server.stats().receive_errors, 0);
+    server.stop().expect("stop returns cleanly");
+    assert!(server.devices().is_err(), "and then the server is stopped");
+}

@@ -29,7 +29,7 @@ impl Host for DaemonHost {
     fn config_ready(&mut self, file: &ConfigFile) -> bool {
         self.files.put(file.mac, &file.token, &file.contents);
         self.log.info(&format!(
-            "{}: answered: {} for {} ready at {}",
+            "{}: file ready: {} for {} at {}",
             file.mac,
             file.file_name,
             file.model,

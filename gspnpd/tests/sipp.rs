@@ -1,56 +1,54 @@
 //! Real SIP software judges what gspnp sends. SIPp (Debian's sip-tester) plays a
 //! GRP26xx phone in its own network namespace and multicasts its SUBSCRIBE to
-//! 224.0.1.75; a gspnp server answers from the PBX namespace. The scenarios in
+//! 224.0.1.75; `gspnpd run` answers from the PBX namespace. The scenarios in
 //! tests/sipp/ check the answer, the NOTIFY (Event, Content-Type, the URL by regex, the
 //! dialog tags), a late 200 after two retransmissions, and a retransmitted SUBSCRIBE.
 //! tshark captures the exchange and fails the test on any packet Wireshark marks
 //! malformed or with an expert error.
 
+mod common;
+#[path = "../../tests/lab/mod.rs"]
 mod lab;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use gspnp::engine::{Assignment, ConfigFile, ProfileAssignment, Selector};
-use gspnp::provision::{Account, Format, Profile};
-use gspnp::runtime::{Host, Server, ServerConfig};
-use lab::{Lab, PHONE_IP};
+use common::{Daemon, Scratch, GSPNPD};
+use lab::{Lab, PBX_IP, PHONE_IP};
+use nix::sys::signal::Signal;
 
-/// Accepts every file: a PBX that stores it where the URL serves it.
-struct AcceptingHost;
-
-impl Host for AcceptingHost {
-    fn config_ready(&mut self, _file: &ConfigFile) -> bool {
-        true
-    }
-}
-
+/// The scenarios live beside the library's tests.
 fn scenario(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sipp").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/sipp").join(name)
 }
 
-/// Starts a server in the PBX namespace serving every Grandstream phone a profile.
-fn start_server(lab: &Lab) -> Server {
-    let (pbx, link) = (lab.pbx.clone(), lab.pbx_link.clone());
-    std::thread::spawn(move || {
-        Lab::enter(&pbx);
-        let mut config = ServerConfig { interfaces: vec![link], ..ServerConfig::default() };
-        config.engine.url_template = "http://{ip}:8080/{token}/".into();
-        config.engine.cooldown = Duration::ZERO;
-        let server = Server::start(config, Some(Box::new(AcceptingHost))).expect("the server starts");
-        let mut account = Account::new();
-        account.set_sip_server("192.0.2.1").unwrap();
-        account.set_user_id("1001").unwrap();
-        let mut profile = Profile::new();
-        profile.set_account(1, account).unwrap();
-        let assignment = Assignment::Profile(Arc::new(ProfileAssignment { profile, format: Format::V2, token: None }));
-        server.set_default(Selector { vendor: "Grandstream".into(), model: None }, Some(assignment)).unwrap();
-        server
-    })
-    .join()
-    .expect("the server thread")
+/// Starts `gspnpd run` in the PBX namespace, giving every Grandstream phone a profile.
+fn start_daemon(lab: &Lab, scratch: &Scratch) -> Daemon {
+    let config = scratch.write(
+        "gspnpd.toml",
+        format!(
+            r#"
+[sip]
+interfaces = ["{link}"]
+cooldown = 0
+[http]
+listen = "{PBX_IP}:8080"
+public_url = "http://{PBX_IP}:8080/"
+[defaults]
+sip_server = "{PBX_IP}"
+[[default_profile]]
+vendor = "Grandstream"
+[[default_profile.account]]
+user = "1001"
+password = "sipp-secret"
+"#,
+            link = lab.pbx_link
+        ),
+    );
+    let mut command = Command::new("ip");
+    command.args(["netns", "exec", &lab.pbx, GSPNPD, "run", "--config"]).arg(config);
+    Daemon::start(command)
 }
 
 /// Runs one SIPp scenario as a phone with `mac`; panics with SIPp's errors on failure.
@@ -141,18 +139,21 @@ fn tshark(file: &Path, args: &[&str]) -> String {
 }
 
 #[test]
-fn sipp_phones_are_provisioned_and_wireshark_finds_nothing_malformed() {
+fn sipp_phones_are_provisioned_by_gspnpd_and_wireshark_finds_nothing_malformed() {
     if !lab::can_build() {
         return;
     }
     let lab = Lab::new();
-    let server = start_server(&lab);
+    let scratch = Scratch::new("sipp");
+    let daemon = start_daemon(&lab, &scratch);
     let capture = Capture::start(&lab);
     run_phone(&lab, "phone.xml", "000B82000101");
     run_phone(&lab, "phone_slow_answer.xml", "000B82000102");
     run_phone(&lab, "phone_repeated_subscribe.xml", "000B82000103");
     let pcap = capture.finish();
-    server.stop().unwrap();
+    let (status, log) = daemon.stop_with(Signal::SIGINT);
+    assert!(status.success(), "gspnpd stopped cleanly: {log:#?}");
+    assert_eq!(log.iter().filter(|line| line.contains(": acknowledged with 200")).count(), 3, "{log:#?}");
 
     let flagged = tshark(&pcap, &["-Y", "_ws.malformed || _ws.expert.severity >= \"Error\""]);
     assert!(flagged.trim().is_empty(), "Wireshark flags packets:\n{flagged}");
