@@ -356,8 +356,8 @@ const CASES: &[Case] = &[
     case!(
         "badvers",
         Tolerated(&[Method(OPTIONS), Version("SIP/7.0"), Vias(1)]),
-        Answered,
-        "the parser keeps the version for the application; the engine does not look at it and answers in SIP/2.0 (RFC 3261 would say 505; harmless, reported)"
+        Dropped,
+        "the parser keeps the version for the application; the engine answers SIP/2.0 requests only (RFC 3261 would say 505; a PnP server stays silent)"
     ),
     case!(
         "mismatch01",
