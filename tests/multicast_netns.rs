@@ -30,22 +30,26 @@ fn phone_subscribe(socket: &UdpSocket) {
     socket.send_to(message.as_bytes(), "224.0.1.75:5060").unwrap();
 }
 
+/// A server joined on the PBX side's veth, its socket and threads in that namespace.
+fn start_on_the_pbx_side(lab: &Lab) -> Server {
+    let (pbx, pbx_link) = (lab.pbx.clone(), lab.pbx_link.clone());
+    std::thread::spawn(move || {
+        Lab::enter(&pbx);
+        let config = ServerConfig { interfaces: vec![pbx_link], ..ServerConfig::default() };
+        Server::start(config, None).expect("the server starts in the PBX namespace")
+    })
+    .join()
+    .expect("the starting thread")
+}
+
 #[test]
 fn phone_in_another_namespace_is_provisioned_over_multicast() {
     if !lab::can_build() {
         return;
     }
     let lab = Lab::new();
-    let (pbx, pbx_link) = (lab.pbx.clone(), lab.pbx_link.clone());
-    let server = std::thread::spawn(move || {
-        Lab::enter(&pbx);
-        let config = ServerConfig { interfaces: vec![pbx_link], ..ServerConfig::default() };
-        let server = Server::start(config, None).expect("the server starts in the PBX namespace");
-        server.assign("000b82f55284".parse().unwrap(), Assignment::Url(URL.into())).unwrap();
-        server
-    })
-    .join()
-    .unwrap();
+    let server = start_on_the_pbx_side(&lab);
+    server.assign("000b82f55284".parse().unwrap(), Assignment::Url(URL.into())).unwrap();
 
     let phone_ns = lab.phone.clone();
     let phone = std::thread::spawn(move || {
@@ -117,13 +121,7 @@ fn an_interface_that_disappears_while_running_neither_crashes_the_server_nor_its
         return;
     }
     let lab = Lab::new();
-    let (pbx, pbx_link) = (lab.pbx.clone(), lab.pbx_link.clone());
-    let server = std::thread::spawn(move || {
-        Lab::enter(&pbx);
-        Server::start(ServerConfig { interfaces: vec![pbx_link], ..ServerConfig::default() }, None).unwrap()
-    })
-    .join()
-    .unwrap();
+    let server = start_on_the_pbx_side(&lab);
     // The veth pair goes away under the running server (both ends are deleted).
     lab::ip(&["-n", &lab.pbx, "link", "del", &lab.pbx_link]);
     std::thread::sleep(Duration::from_millis(200));
