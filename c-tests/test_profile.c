@@ -59,7 +59,25 @@ int main(void) {
     CHECK(contains(v2, "p&lt;&amp;&quot;&apos;&gt;ss") || contains(v2, "p&lt;&amp;\"'&gt;ss"));
     CHECK(!contains(v2, "<&\"'>"));
     CHECK(contains(v1, "192.0.2.10:8443/gspnp/0123456789abcdef0123456789abcdef"));
-    CHECK(gspnp_rendered_warning_count(v1) == gspnp_rendered_warning_count(v1));
+    CHECK(gspnp_rendered_warning_count(v1) == 0 && gspnp_rendered_warning(v1, 0).len == 0);
+
+    /* An unknown model renders with conservative limits and says so in a warning. */
+    again = NULL;
+    {
+        gspnp_profile *small = gspnp_profile_new();
+        gspnp_str warning;
+        char text_of_warning[512] = {0};
+        CHECK_OK(gspnp_profile_set_account(small, 1, GSPNP_ACCOUNT_USER_ID, STR("1001")));
+        CHECK_OK(gspnp_render(small, STR("GRP9999"), STR("000b82f55284"), 2, NULL, 0, &again));
+        CHECK(gspnp_rendered_warning_count(again) == 1);
+        warning = gspnp_rendered_warning(again, 0);
+        /* A view is not NUL-terminated: copy it before searching it. */
+        CHECK(warning.len > 7 && warning.len < sizeof text_of_warning);
+        memcpy(text_of_warning, warning.data, warning.len);
+        CHECK(strstr(text_of_warning, "GRP9999") != NULL);
+        gspnp_rendered_free(again);
+        gspnp_profile_free(small);
+    }
 
     /* Deterministic: the phone compares checksums after its reboot. */
     again = render(profile, "GRP2614", 2);

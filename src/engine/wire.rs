@@ -3,7 +3,7 @@
 
 use std::net::SocketAddrV4;
 
-use crate::sip::{HeaderName, Message, MessageWriter, Method, NameAddr};
+use crate::sip::{HeaderName, Message, MessageWriter, Method};
 
 /// What an answer and an in-dialog NOTIFY need from a SUBSCRIBE, owned so that it can
 /// wait for the host. Every value was checked to hold no control character, so it can
@@ -71,15 +71,11 @@ pub fn subscribe_facts(message: &Message<'_>, source: SocketAddrV4) -> Option<Su
         vias: response_vias,
         from: clean(from.raw)?,
         to: clean(to.raw)?,
-        to_uri: clean(uri_of(&to))?,
+        to_uri: clean(to.uri_raw())?,
         to_tag: to.tag().map(|tag| clean(&tag)).unwrap_or(None),
         call_id,
         cseq: clean(cseq_value.as_ref())?,
     })
-}
-
-fn uri_of<'a>(address: &NameAddr<'a>) -> &'a str {
-    address.uri_raw()
 }
 
 /// Reads a response's status, top branch and CSeq method.

@@ -47,6 +47,8 @@ impl Network {
             }
             self.engine.handle_timeout(Instant::now());
             self.flush();
+            // Also once per turn, for counters that changed without an event.
+            self.publish_stats();
         }
         self.publish_stats();
     }
@@ -122,15 +124,19 @@ impl Network {
                 None => self.queue(ServerEvent::Transmit(transmit)),
             }
         }
-        while let Some(event) = self.engine.poll_event() {
-            self.queue(ServerEvent::Event(event));
+        if let Some(first) = self.engine.poll_event() {
+            // Counters first, so a host that reads them after an event sees its cause.
+            self.publish_stats();
+            self.queue(ServerEvent::Event(first));
+            while let Some(event) = self.engine.poll_event() {
+                self.queue(ServerEvent::Event(event));
+            }
         }
         if self.dropped_unreported > 0
             && self.events.try_send(ServerEvent::EventsDropped(self.dropped_unreported)).is_ok()
         {
             self.dropped_unreported = 0;
         }
-        self.publish_stats();
     }
 
     /// Queues an event without ever blocking; a full queue drops and counts it. A
