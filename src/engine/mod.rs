@@ -129,9 +129,13 @@ pub struct Engine {
     timers: TimerQueue<Timer>,
     random: TokenSource,
     transmits: VecDeque<Transmit>,
+    spare_payloads: Vec<Vec<u8>>,
     events: VecDeque<Event>,
     stats: Stats,
 }
+
+/// Payload buffers kept for reuse at most (a batch of sends gives back this many).
+const SPARE_PAYLOADS: usize = 64;
 
 impl fmt::Debug for Engine {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -163,6 +167,7 @@ impl Engine {
             timers: TimerQueue::default(),
             random,
             transmits: VecDeque::new(),
+            spare_payloads: Vec::new(),
             events: VecDeque::new(),
             stats: Stats::default(),
         };
@@ -213,6 +218,15 @@ impl Engine {
     /// The next datagram to send.
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
         self.transmits.pop_front()
+    }
+
+    /// Gives back the payload of a sent [`Transmit`], so that the next datagram is
+    /// written into it instead of a new allocation. Optional; a few are kept.
+    pub fn recycle(&mut self, mut payload: Vec<u8>) {
+        if self.spare_payloads.len() < SPARE_PAYLOADS {
+            payload.clear();
+            self.spare_payloads.push(payload);
+        }
     }
 
     /// The next event for the host.
@@ -324,6 +338,13 @@ impl Engine {
     fn random_hex(&mut self) -> String {
         format!("{:016x}", self.random.random_u64())
     }
+}
+
+/// `bytes` in a buffer given back by [`Engine::recycle`], or in a new one.
+fn payload_from(spares: &mut Vec<Vec<u8>>, bytes: &[u8]) -> Vec<u8> {
+    let mut payload = spares.pop().unwrap_or_default();
+    payload.extend_from_slice(bytes);
+    payload
 }
 
 /// Refuses a User-Agent that could not be written into every message we send.

@@ -43,10 +43,11 @@ impl Engine {
             self.notifies.remove(&old.branch);
         }
         let interval = self.config.timers.t1;
+        let payload = super::payload_from(&mut self.spare_payloads, &request);
         record.notify = Some(Box::new(NotifyTransaction {
             branch: branch.clone(),
             destination,
-            request: request.clone(),
+            request,
             url,
             in_dialog,
             started: now,
@@ -55,7 +56,7 @@ impl Engine {
         }));
         record.state = DeviceState::Notified;
         self.notifies.insert(branch.clone(), mac);
-        self.transmits.push_back(Transmit { destination, source: local, payload: request });
+        self.transmits.push_back(Transmit { destination, source: local, payload });
         self.stats.notifies_sent += 1;
         self.timers.push(now + interval, Timer::NotifyRetransmit { mac, branch: branch.clone() });
         self.timers.push(now + self.config.timers.timeout, Timer::NotifyTimeout { mac, branch });
@@ -69,7 +70,7 @@ impl Engine {
         self.transmits.push_back(Transmit {
             destination: notify.destination,
             source: record.local,
-            payload: notify.request.clone(),
+            payload: super::payload_from(&mut self.spare_payloads, &notify.request),
         });
         self.stats.notify_retransmissions += 1;
         let t2 = self.config.timers.t2;

@@ -108,7 +108,7 @@ impl Engine {
             self.transmits.push_back(super::Transmit {
                 destination: source,
                 source: record.local,
-                payload: answered.answer.clone(),
+                payload: super::payload_from(&mut self.spare_payloads, &answered.answer),
             });
             return true;
         }
@@ -206,7 +206,7 @@ impl Engine {
         self.transmits.push_back(super::Transmit {
             destination: pending.source,
             source: record.local,
-            payload: answer.clone(),
+            payload: super::payload_from(&mut self.spare_payloads, &answer),
         });
         if record.state == DeviceState::Seen {
             record.state = DeviceState::Answered;

@@ -474,3 +474,32 @@ fn a_host_kept_token_is_used_and_a_weak_one_refused() {
     assert!(config_ready(h.events()).url.contains(kept));
     assert!(matches!(h.engine.assign(h.t0, mac(), profile_assignment(Some("short"))), Err(EngineError::BadUrl(_))));
 }
+
+#[test]
+fn recycled_payload_buffers_carry_the_next_datagrams_unchanged() {
+    let mut fresh = Harness::provisioning();
+    let expected = fresh.receive(0, &subscribe());
+    let mut h = Harness::provisioning();
+    let spares: Vec<Vec<u8>> = (0..2).map(|_| b"stale bytes".repeat(100)).collect();
+    let addresses: Vec<*const u8> = spares.iter().map(|spare| spare.as_ptr()).collect();
+    for spare in spares {
+        h.engine.recycle(spare);
+    }
+    h.engine.handle_datagram(h.at(0), PHONE, LOCAL, &subscribe());
+    let sent: Vec<Vec<u8>> = std::iter::from_fn(|| h.engine.poll_transmit()).map(|t| t.payload).collect();
+    let reused = sent.iter().filter(|payload| addresses.contains(&payload.as_ptr())).count();
+    assert_eq!(reused, 2, "both datagrams were written into given-back buffers");
+    let texts: Vec<String> = sent.into_iter().map(|payload| String::from_utf8(payload).unwrap()).collect();
+    let strip_random = |text: &String| {
+        text.lines()
+            .filter(|l| {
+                !l.contains("tag=") && !l.contains("branch=") && !l.starts_with("Call-ID") && !l.starts_with("http")
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(
+        texts.iter().map(strip_random).collect::<Vec<_>>(),
+        expected.iter().map(strip_random).collect::<Vec<_>>()
+    );
+}

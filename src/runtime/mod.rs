@@ -3,6 +3,7 @@
 //! callback thread calls the [`Host`]. Host requests travel over a channel and wake the
 //! network thread; no host thread ever holds an engine lock.
 
+pub mod batch;
 mod command;
 mod config;
 mod host;

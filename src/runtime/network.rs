@@ -1,5 +1,6 @@
 //! The network thread: owns the engine and the socket, never calls host code.
 
+use std::net::{Ipv4Addr, SocketAddrV4};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -7,16 +8,19 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, Sender, TrySendError};
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 
-use crate::engine::{Engine, Event};
+use crate::engine::{Engine, Event, Transmit};
 
+use super::batch::{ReceiveBatch, SendBatch, BATCH};
 use super::command::{Command, WakeReceiver};
 use super::socket::SipSocket;
 use super::{ServerEvent, Shared};
 
-/// The largest UDP datagram; anything longer cannot arrive.
-const MAX_DATAGRAM: usize = 65_535;
-/// Datagrams taken per wake-up before timers and commands get their turn.
-const RECEIVE_BATCH: usize = 256;
+/// The longest datagram taken whole; a longer one is cut, so the engine counts it as
+/// malformed (SIP over UDP stays under the path MTU, RFC 3261 §18.1.1).
+const RECEIVE_SLOT: usize = 16 * 1024;
+/// Receive calls (of up to [`BATCH`] datagrams each) per wake-up before timers and
+/// commands get their turn.
+const RECEIVE_CALLS: usize = 8;
 /// The longest poll() wait, so a lost wake-up can never stall the thread for long.
 const MAX_WAIT: Duration = Duration::from_millis(500);
 
@@ -33,20 +37,25 @@ pub(super) struct Network {
 impl Network {
     /// Runs until a Stop command (or every host handle is gone).
     pub fn run(mut self) {
-        let mut buffer = vec![0u8; MAX_DATAGRAM];
+        // Created here: the batches hold kernel headers and stay on this thread.
+        let mut io = Io {
+            receive: ReceiveBatch::new(RECEIVE_SLOT, true),
+            send: SendBatch::default(),
+            outgoing: Vec::with_capacity(BATCH),
+        };
         loop {
             let (wake_ready, socket_ready) = self.wait();
             if wake_ready {
                 self.wake.drain();
             }
-            if !self.take_commands() || self.shared.stopping.load(Ordering::Acquire) {
+            if !self.take_commands(&mut io) || self.shared.stopping.load(Ordering::Acquire) {
                 break;
             }
             if socket_ready {
-                self.receive(&mut buffer);
+                self.receive(&mut io);
             }
             self.engine.handle_timeout(Instant::now());
-            self.flush();
+            self.flush(&mut io);
             // Also once per turn, for counters that changed without an event.
             self.publish_stats();
         }
@@ -74,7 +83,7 @@ impl Network {
     }
 
     /// Applies every queued command; false on Stop.
-    fn take_commands(&mut self) -> bool {
+    fn take_commands(&mut self, io: &mut Io) -> bool {
         while let Ok(command) = self.commands.try_recv() {
             let now = Instant::now();
             match command {
@@ -89,39 +98,56 @@ impl Network {
                 Command::Feed { datagram, source, local } => self.engine.handle_datagram(now, source, local, &datagram),
                 Command::Devices(reply) => drop(reply.send(self.engine.devices().cloned().collect())),
             }
-            self.flush();
+            self.flush(io);
         }
         !matches!(self.commands.try_recv(), Err(crossbeam_channel::TryRecvError::Disconnected))
     }
 
-    fn receive(&mut self, buffer: &mut [u8]) {
-        for _ in 0..RECEIVE_BATCH {
+    /// Hands what waits on the socket to the engine, a batch at a time, sending the
+    /// answers of each batch together.
+    fn receive(&mut self, io: &mut Io) {
+        let Some(socket) = &self.socket else { return };
+        let port = socket.port();
+        for _ in 0..RECEIVE_CALLS {
             let Some(socket) = &self.socket else { return };
-            match socket.receive(buffer) {
-                Ok(Some(received)) => {
-                    let datagram = &buffer[..received.len.min(buffer.len())];
-                    self.engine.handle_datagram(Instant::now(), received.source, received.local, datagram);
+            match io.receive.receive(socket.as_fd()) {
+                Ok(0) => break,
+                Ok(count) => {
+                    let now = Instant::now();
+                    for (datagram, arrival) in io.receive.datagrams() {
+                        let local = SocketAddrV4::new(arrival.local_ip.unwrap_or(Ipv4Addr::UNSPECIFIED), port);
+                        self.engine.handle_datagram(now, arrival.source, local, datagram);
+                    }
+                    self.flush(io);
+                    if count < BATCH {
+                        break;
+                    }
                 }
-                Ok(None) => break,
                 Err(_) => {
                     self.shared.receive_errors.fetch_add(1, Ordering::Relaxed);
                     break;
                 }
             }
-            self.flush();
         }
     }
 
     /// Sends what the engine wants sent and queues its events for the host.
-    fn flush(&mut self) {
-        while let Some(transmit) = self.engine.poll_transmit() {
-            match &self.socket {
-                Some(socket) => {
-                    if socket.send(&transmit).is_err() {
-                        self.shared.send_errors.fetch_add(1, Ordering::Relaxed);
-                    }
+    fn flush(&mut self, io: &mut Io) {
+        match &self.socket {
+            Some(socket) => {
+                io.outgoing.extend(std::iter::from_fn(|| self.engine.poll_transmit()));
+                let failed = send_grouped(&mut io.send, socket, &io.outgoing);
+                if failed > 0 {
+                    self.shared.send_errors.fetch_add(failed as u64, Ordering::Relaxed);
                 }
-                None => self.queue(ServerEvent::Transmit(transmit)),
+                for transmit in io.outgoing.drain(..) {
+                    self.engine.recycle(transmit.payload);
+                }
+            }
+            None => {
+                while let Some(transmit) = self.engine.poll_transmit() {
+                    self.queue(ServerEvent::Transmit(transmit));
+                }
             }
         }
         if let Some(first) = self.engine.poll_event() {
@@ -157,4 +183,26 @@ impl Network {
     fn publish_stats(&self) {
         *self.shared.engine_stats.lock() = self.engine.stats();
     }
+}
+
+/// The network thread's batches and its reusable list of datagrams to send.
+struct Io {
+    receive: ReceiveBatch,
+    send: SendBatch,
+    outgoing: Vec<Transmit>,
+}
+
+/// Sends `transmits`, one batch per run of the same source address; how many failed.
+fn send_grouped(batch: &mut SendBatch, socket: &SipSocket, transmits: &[Transmit]) -> usize {
+    let mut failed = 0;
+    let mut rest = transmits;
+    while let Some(first) = rest.first() {
+        let source = *first.source.ip();
+        let run = rest.iter().take_while(|transmit| *transmit.source.ip() == source).count();
+        let (group, after) = rest.split_at(run);
+        failed +=
+            batch.send(socket.as_fd(), source, group.iter().map(|t| (t.payload.as_slice(), t.destination))).failed;
+        rest = after;
+    }
+    failed
 }

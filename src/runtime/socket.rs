@@ -1,32 +1,18 @@
 //! The UDP socket a server listens on: port reuse, the PnP multicast group on each
-//! chosen interface, and the local address of every datagram (IP_PKTINFO).
+//! chosen interface, and the local address of every datagram (IP_PKTINFO, read by
+//! [`batch`](super::batch)).
 
-use std::io::{self, IoSlice, IoSliceMut};
+use std::io;
 use std::net::{Ipv4Addr, SocketAddrV4, UdpSocket};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 
 use nix::errno::Errno;
-use nix::sys::socket::{
-    self, setsockopt, sockopt, AddressFamily, ControlMessage, ControlMessageOwned, IpMembershipRequest, MsgFlags,
-    SockFlag, SockType, SockaddrIn,
-};
+use nix::sys::socket::{self, setsockopt, sockopt, AddressFamily, IpMembershipRequest, SockFlag, SockType, SockaddrIn};
 
 use super::interfaces::LocalInterface;
-use crate::engine::Transmit;
 
 /// The multicast group of SIP ua-profile PnP (RFC 6080 §4.1, "sip.mcast.net").
 pub const PNP_GROUP: Ipv4Addr = Ipv4Addr::new(224, 0, 1, 75);
-
-/// One received datagram's addresses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Received {
-    /// Bytes written into the buffer.
-    pub len: usize,
-    /// Who sent it.
-    pub source: SocketAddrV4,
-    /// Our address it arrived on (for multicast: the receiving interface's address).
-    pub local: SocketAddrV4,
-}
 
 /// Why the socket could not be opened.
 #[derive(Debug)]
@@ -89,58 +75,5 @@ impl SipSocket {
     /// For poll().
     pub fn as_fd(&self) -> BorrowedFd<'_> {
         self.socket.as_fd()
-    }
-
-    /// Receives one datagram into `buffer`; None when nothing is waiting. A datagram
-    /// larger than the buffer is truncated (the engine then finds it malformed).
-    pub fn receive(&self, buffer: &mut [u8]) -> io::Result<Option<Received>> {
-        let mut control = nix::cmsg_space!(nix::libc::in_pktinfo);
-        let mut iov = [IoSliceMut::new(buffer)];
-        let message = match socket::recvmsg::<SockaddrIn>(
-            self.socket.as_raw_fd(),
-            &mut iov,
-            Some(&mut control),
-            MsgFlags::MSG_DONTWAIT,
-        ) {
-            Ok(message) => message,
-            Err(Errno::EAGAIN) => return Ok(None),
-            Err(errno) => return Err(io::Error::from(errno)),
-        };
-        let Some(source) = message.address.map(SocketAddrV4::from) else { return Ok(None) };
-        let mut local_ip = Ipv4Addr::UNSPECIFIED;
-        if let Ok(messages) = message.cmsgs() {
-            for cmsg in messages {
-                if let ControlMessageOwned::Ipv4PacketInfo(info) = cmsg {
-                    local_ip = Ipv4Addr::from(u32::from_be(info.ipi_spec_dst.s_addr));
-                }
-            }
-        }
-        Ok(Some(Received { len: message.bytes, source, local: SocketAddrV4::new(local_ip, self.port) }))
-    }
-
-    /// Sends `transmit` to its destination, from its source address when that is one
-    /// of ours (so a multi-homed host answers from the interface the phone reached).
-    pub fn send(&self, transmit: &Transmit) -> io::Result<()> {
-        let iov = [IoSlice::new(&transmit.payload)];
-        let destination = SockaddrIn::from(transmit.destination);
-        let from = *transmit.source.ip();
-        if !from.is_unspecified() && !from.is_multicast() {
-            let info = nix::libc::in_pktinfo {
-                ipi_ifindex: 0,
-                ipi_spec_dst: nix::libc::in_addr { s_addr: u32::from(from).to_be() },
-                ipi_addr: nix::libc::in_addr { s_addr: 0 },
-            };
-            let sent = socket::sendmsg(
-                self.socket.as_raw_fd(),
-                &iov,
-                &[ControlMessage::Ipv4PacketInfo(&info)],
-                MsgFlags::MSG_DONTWAIT,
-                Some(&destination),
-            );
-            if sent.is_ok() {
-                return Ok(());
-            }
-        }
-        self.socket.send_to(&transmit.payload, transmit.destination).map(|_| ())
     }
 }
