@@ -205,6 +205,9 @@ fn parse_simulate(parser: &mut Parser) -> Result<Command, UsageError> {
             Arg::Long("timeout") => options.timeout = seconds(parser, "--timeout")?,
             Arg::Long("ramp") => options.ramp = seconds(parser, "--ramp")?,
             Arg::Long("fetchers") => options.fetchers = value(parser, "--fetchers")?,
+            Arg::Long("sockets") => options.sockets = value(parser, "--sockets")?,
+            Arg::Long("window") => options.window = value(parser, "--window")?,
+            Arg::Long("until") => options.until = value(parser, "--until")?,
             Arg::Long("http-auth") => options.http_auth = Some(credentials(&parser.value()?.string()?)?),
             Arg::Long("ca") => options.ca = Some(parser.value()?.into()),
             Arg::Long("insecure") => options.insecure = true,
@@ -243,6 +246,12 @@ fn check_simulate(options: &SimulateOptions) -> Result<(), UsageError> {
     }
     if options.fetchers == 0 || options.fetchers > 256 {
         return refuse("--fetchers: between 1 and 256".to_owned());
+    }
+    if options.sockets > 65_536 {
+        return refuse("--sockets: at most 65536".to_owned());
+    }
+    if options.window > 0 && !options.ramp.is_zero() {
+        return refuse("--window and --ramp: give one (a window boots phones as others end)".to_owned());
     }
     if options.timeout.is_zero() {
         return refuse("--timeout: more than 0 seconds".to_owned());

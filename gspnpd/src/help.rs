@@ -79,8 +79,8 @@ Boot virtual GRP26xx phones against a PnP server and measure it
 
 Usage: gspnpd simulate --phones N [--target ADDR:PORT] [OPTIONS]
 
-Each phone has its own MAC (counted up from --mac-base) and its own UDP socket while
-file descriptors last (beyond that phones share sockets). Like a GRP26xx at boot it
+Each phone has its own MAC (counted up from --mac-base), Call-ID and tags; phones
+share --sockets UDP sockets (datagrams go a batch per system call). Like a GRP26xx at boot it
 sends a ua-profile SUBSCRIBE (every --interval, at most --attempts times, until it is
 answered 200 or 500 or notified), answers every NOTIFY with 200, and fetches
 cfg<mac>.xml (then cfg<mac>) from the URL in the NOTIFY with a Grandstream
@@ -88,6 +88,12 @@ User-Agent. A phone is provisioned when the file parses as Grandstream XML for i
 MAC and names an account or the URL it was told. Datagrams are dropped at rate
 --loss in both directions; a phone all of whose SUBSCRIBEs were dropped is counted
 unreachable, not failed. Prints a summary; exits with 1 if any phone failed.
+
+To measure a server rather than provision phones, --until ends each phone earlier:
+`notify` at its first NOTIFY (answered 200, nothing fetched), `answer` at the first
+final answer to its SUBSCRIBE or the SUBSCRIBE echoed back (any SIP server, a UDP
+echo). --window N keeps N phones under way, booting the next as one ends: a closed
+loop whose handshakes/s is the server's capacity.
 
 Options:
   -n, --phones N            How many phones [default: 1]
@@ -104,13 +110,17 @@ Options:
       --notify-wait SECS    After the last SUBSCRIBE, how long to wait for a NOTIFY [default: 32]
       --timeout SECS        Stop everything after this long [default: 60]
       --fetchers N          Concurrent file downloads [default: 8]
+      --sockets N           UDP sockets the phones share [default: one per phone, up to 64]
+      --window N            Phones under way at once; the next boots as one ends [default: 0: by --ramp]
+      --until GOAL          file, notify or answer: what ends a phone's run [default: file]
       --http-auth USER:PASSWORD  Answer an HTTP 401 with these Basic credentials
       --ca FILE             Trust this PEM certificate for HTTPS
       --insecure            Accept any HTTPS certificate (as factory-fresh phones do)
       --json                Print the summary as one JSON object
   -h, --help                Print help
 
-JSON fields: phones, provisioned, unreachable, failed, failed_by_reason,
-handshakes_per_s, notify_p50_ms, notify_p99_ms (SUBSCRIBE to NOTIFY), p50_ms, p99_ms
-(SUBSCRIBE to file), elapsed_s, datagrams.
+JSON fields: phones, until, provisioned, notified, answered, unreachable, failed,
+failed_by_reason, handshakes_per_s, answer_p50_ms, answer_p99_ms (SUBSCRIBE to its
+answer), notify_p50_ms, notify_p99_ms (SUBSCRIBE to NOTIFY), p50_ms, p99_ms
+(SUBSCRIBE to file), elapsed_s, sockets, cpu_s (the simulator's), datagrams.
 ";

@@ -2,14 +2,18 @@
 //! injected datagram loss, and what they found.
 //!
 //! One thread runs every phone's SIP side over poll(2) ([`phone`] is the state
-//! machine, [`sip`] the wire format); a small pool downloads and checks the files
-//! ([`fetch`], [`verify`]); [`summary`] counts. Everything stops at `--timeout`.
+//! machine, [`sip`] the wire format), with datagrams moved a batch per system call
+//! ([`outbox`], recvmmsg) and wake-ups in a heap ([`schedule`]); a small pool downloads
+//! and checks the files ([`fetch`], [`verify`]); [`summary`] counts. Everything stops
+//! at `--timeout`.
 
 mod client_tls;
 mod fetch;
 mod loss;
 pub mod options;
+mod outbox;
 mod phone;
+mod schedule;
 mod sip;
 mod sockets;
 mod summary;
@@ -17,7 +21,7 @@ mod verify;
 
 use std::collections::HashMap;
 use std::io::Write;
-use std::net::{SocketAddr, UdpSocket};
+use std::net::{SocketAddrV4, UdpSocket};
 use std::os::fd::AsFd;
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::{Arc, Mutex};
@@ -29,15 +33,20 @@ use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 pub use summary::Summary;
 
 use fetch::Downloader;
+use gspnp::runtime::batch::{ReceiveBatch, BATCH};
 use loss::Rng;
-use options::{nth_mac, Options};
+use options::{nth_mac, Options, Until};
+use outbox::Outbox;
 use phone::{Action, Outcome, Phone, Timing};
+use schedule::Schedule;
 use sip::{Message, PhoneIdentity};
 
 /// The longest the loop sleeps, so that finished downloads are seen soon.
 const TURN: Duration = Duration::from_millis(10);
-/// Datagrams read from one socket per turn at most.
-const READS_PER_TURN: usize = 256;
+/// Receive calls (of up to [`BATCH`] datagrams) on one socket per turn at most.
+const RECEIVES_PER_TURN: usize = 8;
+/// The longest datagram a phone takes whole.
+const RECEIVE_SLOT: usize = 8 * 1024;
 /// Failures described in the summary at most.
 const EXAMPLES: usize = 10;
 
@@ -67,12 +76,14 @@ pub fn run(options: &Options, out: &mut impl Write) -> Result<Summary, String> {
         attempts: options.attempts,
         notify_wait: options.notify_wait,
         loss: options.loss,
+        until: options.until,
     };
     let start = Instant::now();
     let mut simulation = Simulation::new(options, opened, timing, start)?;
     simulation.run_until(start + options.timeout, &jobs, &done);
     drop(jobs);
-    let summary = simulation.summary(start.elapsed());
+    let mut summary = simulation.summary(start.elapsed());
+    summary.cpu_s = own_cpu_seconds();
     let text = if options.json { format!("{}\n", summary.to_json()) } else { summary.to_text() };
     out.write_all(text.as_bytes()).map_err(|error| format!("cannot write: {error}"))?;
     Ok(summary)
@@ -110,6 +121,15 @@ fn download_and_check(downloader: &Downloader, job: &FetchJob) -> Result<(), (St
     verify::check_file(&bytes, job.mac, &job.url).map_err(|detail| ("bad_file".to_owned(), detail))
 }
 
+/// CPU seconds this process used so far (all threads, user and system).
+fn own_cpu_seconds() -> f64 {
+    use nix::sys::resource::{getrusage, UsageWho};
+    getrusage(UsageWho::RUSAGE_SELF).map_or(0.0, |usage| {
+        let seconds = |time: nix::sys::time::TimeVal| time.tv_sec() as f64 + time.tv_usec() as f64 / 1e6;
+        seconds(usage.user_time()) + seconds(usage.system_time())
+    })
+}
+
 /// A number that differs between runs, so that Call-IDs and branches never repeat a
 /// previous run's (a server may still remember those transactions).
 fn run_nonce() -> u64 {
@@ -126,7 +146,15 @@ struct Simulation {
     /// For each socket, its phone when it has exactly one.
     owners: Vec<Option<usize>>,
     timing: Timing,
+    schedule: Schedule,
+    outbox: Outbox,
+    /// `--window`, and the next phone it boots.
+    window: usize,
+    next_to_boot: usize,
+    /// Phones with an outcome.
+    ended: usize,
     stray: u64,
+    refused_sends: u64,
     examples: Vec<String>,
 }
 
@@ -143,7 +171,7 @@ impl Simulation {
                 mac,
                 model: options.model.clone(),
                 firmware: options.firmware.clone(),
-                local: std::net::SocketAddrV4::new(opened.local_ip, port),
+                local: SocketAddrV4::new(opened.local_ip, port),
                 call_id: format!("{nonce:016x}-{index}@gspnpd-simulate"),
                 tag: format!("{:x}", nonce.rotate_left(17) ^ index as u64),
                 branch: format!("z9hG4bK{nonce:x}-{index}"),
@@ -151,57 +179,122 @@ impl Simulation {
             let subscribe = sip::subscribe(&identity, options.target);
             let rng = Rng::for_phone(options.seed, index);
             let offset = options.ramp.mul_f64(index as f64 / options.phones as f64);
-            phones.push(Phone::new(identity, socket, subscribe, SocketAddr::V4(options.target), rng, boot + offset));
+            // With a window, phones boot as others end (see Simulation::end).
+            let boot_at = (options.window == 0).then_some(boot + offset);
+            phones.push(Phone::new(identity, socket, subscribe, options.target, rng, boot_at));
         }
         let mut owners = vec![None; socket_count];
         for (index, phone) in phones.iter().enumerate() {
             owners[phone.socket] = if index < socket_count { Some(index) } else { None };
         }
-        Ok(Simulation {
+        let mut simulation = Simulation {
             by_call_id: phones.iter().enumerate().map(|(i, p)| (p.identity.call_id.clone(), i)).collect(),
             by_mac: phones.iter().enumerate().map(|(i, p)| (p.identity.mac, i)).collect(),
+            outbox: Outbox::new(socket_count),
             phones,
             sockets: opened.sockets,
             owners,
             timing,
+            schedule: Schedule::default(),
+            window: options.window,
+            next_to_boot: 0,
+            ended: 0,
             stray: 0,
+            refused_sends: 0,
             examples: Vec::new(),
-        })
+        };
+        for index in 0..simulation.phones.len() {
+            simulation.schedule.wake(index, simulation.phones[index].wake_at());
+        }
+        for _ in 0..simulation.window {
+            simulation.boot_next(boot);
+        }
+        Ok(simulation)
     }
 
     /// Runs until every phone has ended or `deadline`; phones still going then give up.
     fn run_until(&mut self, deadline: Instant, jobs: &Sender<FetchJob>, done: &Receiver<FetchDone>) {
-        let mut buffer = vec![0u8; 64 * 1024];
+        let mut receive = ReceiveBatch::new(RECEIVE_SLOT, false);
         let mut actions = Vec::new();
         loop {
             let now = Instant::now();
             if now >= deadline {
                 break;
             }
-            for index in 0..self.phones.len() {
+            while let Some(index) = self.schedule.due(now) {
                 if self.phones[index].wake_at().is_some_and(|due| due <= now) {
-                    self.phones[index].on_timer(now, &self.timing, &mut actions);
-                    self.perform(index, &mut actions, jobs);
+                    self.step(index, now, &mut actions, jobs, |phone, timing, actions| {
+                        phone.on_timer(now, timing, actions)
+                    });
                 }
             }
+            self.flush();
             while let Ok(finished) = done.try_recv() {
-                self.finish_download(finished);
+                self.finish_download(finished, jobs);
             }
-            if self.phones.iter().all(|phone| phone.outcome.is_some()) {
+            if self.ended == self.phones.len() {
                 break;
             }
-            let next = self.phones.iter().filter_map(Phone::wake_at).min().unwrap_or(now + TURN);
+            let next = self.schedule.next().unwrap_or(now + TURN);
             let wait = next.saturating_duration_since(now).min(TURN).min(deadline.saturating_duration_since(now));
             for socket in self.readable(wait) {
-                for _ in 0..READS_PER_TURN {
-                    let Ok((length, source)) = self.sockets[socket].recv_from(&mut buffer) else { break };
-                    self.deliver(socket, &buffer[..length], source, &mut actions, jobs);
+                for _ in 0..RECEIVES_PER_TURN {
+                    let Ok(count) = receive.receive(self.sockets[socket].as_fd()) else { break };
+                    let now = Instant::now();
+                    for (datagram, arrival) in receive.datagrams() {
+                        self.deliver(socket, now, datagram, arrival.source, &mut actions, jobs);
+                    }
+                    if count < BATCH {
+                        break;
+                    }
                 }
             }
+            self.flush();
         }
-        for phone in &mut self.phones {
-            phone.give_up();
+        for index in 0..self.phones.len() {
+            self.phones[index].give_up();
         }
+        self.flush();
+    }
+
+    /// Lets phone `index` act, then does what it asked, notes whether it ended, and
+    /// schedules its next wake-up.
+    fn step(
+        &mut self,
+        index: usize,
+        now: Instant,
+        actions: &mut Vec<Action>,
+        jobs: &Sender<FetchJob>,
+        act: impl FnOnce(&mut Phone, &Timing, &mut Vec<Action>),
+    ) {
+        let was_running = self.phones[index].outcome.is_none();
+        act(&mut self.phones[index], &self.timing, actions);
+        self.perform(index, actions, jobs);
+        if was_running && self.phones[index].outcome.is_some() {
+            self.end(now);
+        }
+        self.schedule.wake(index, self.phones[index].wake_at());
+    }
+
+    /// Counts a phone that ended; with a window, the next phone boots.
+    fn end(&mut self, now: Instant) {
+        self.ended += 1;
+        if self.window > 0 {
+            self.boot_next(now);
+        }
+    }
+
+    fn boot_next(&mut self, now: Instant) {
+        if let Some(phone) = self.phones.get_mut(self.next_to_boot) {
+            phone.boot(now);
+            self.schedule.wake(self.next_to_boot, phone.wake_at());
+            self.next_to_boot += 1;
+        }
+    }
+
+    /// Sends what the phones queued.
+    fn flush(&mut self) {
+        self.refused_sends += self.outbox.flush(&self.sockets) as u64;
     }
 
     /// The sockets with datagrams waiting, after waiting at most `wait`.
@@ -224,8 +317,9 @@ impl Simulation {
     fn deliver(
         &mut self,
         socket: usize,
+        now: Instant,
         datagram: &[u8],
-        source: SocketAddr,
+        source: SocketAddrV4,
         actions: &mut Vec<Action>,
         jobs: &Sender<FetchJob>,
     ) {
@@ -245,8 +339,9 @@ impl Simulation {
         if self.phones[index].drops_incoming(&self.timing) {
             return;
         }
-        self.phones[index].on_message(Instant::now(), &message, source, &self.timing, actions);
-        self.perform(index, actions, jobs);
+        self.step(index, now, actions, jobs, |phone, timing, actions| {
+            phone.on_message(now, &message, source, timing, actions)
+        });
     }
 
     /// Does what phone `index` asked for.
@@ -254,10 +349,7 @@ impl Simulation {
         let phone = &self.phones[index];
         for action in actions.drain(..) {
             match action {
-                Action::Send(datagram, to) => {
-                    // A refused send is a datagram lost, which phones survive.
-                    let _ = self.sockets[phone.socket].send_to(&datagram, to);
-                }
+                Action::Send(datagram, to) => self.outbox.queue(phone.socket, datagram, to),
                 Action::Fetch(url) => {
                     let identity = &phone.identity;
                     let user_agent = format!(
@@ -270,14 +362,15 @@ impl Simulation {
         }
     }
 
-    fn finish_download(&mut self, finished: FetchDone) {
+    fn finish_download(&mut self, finished: FetchDone, jobs: &Sender<FetchJob>) {
         let result = finished.result.map_err(|(reason, detail)| {
             if self.examples.len() < EXAMPLES {
                 self.examples.push(format!("{}: {detail}", self.phones[finished.phone].identity.mac));
             }
             reason
         });
-        self.phones[finished.phone].on_fetched(finished.at, result);
+        let mut actions = Vec::new();
+        self.step(finished.phone, finished.at, &mut actions, jobs, |phone, _, _| phone.on_fetched(finished.at, result));
     }
 
     fn summary(&self, elapsed: Duration) -> Summary {
@@ -289,10 +382,13 @@ impl Simulation {
         for phone in &self.phones {
             match &phone.outcome {
                 Some(Outcome::Provisioned) => summary.provisioned += 1,
+                Some(Outcome::Notified) => summary.notified += 1,
+                Some(Outcome::Answered) => summary.answered += 1,
                 Some(Outcome::Unreachable) => summary.unreachable += 1,
                 Some(Outcome::Failed(reason)) => *summary.failed_by_reason.entry(reason.clone()).or_default() += 1,
                 None => *summary.failed_by_reason.entry("unfinished".to_owned()).or_default() += 1,
             }
+            summary.answer_ms.extend(millis(phone.first_sent, phone.answered_at));
             summary.notify_ms.extend(millis(phone.first_sent, phone.notified_at));
             summary.file_ms.extend(millis(phone.first_sent, phone.provisioned_at));
             let d = &mut summary.datagrams;
@@ -302,12 +398,19 @@ impl Simulation {
             d.received_dropped += phone.received_datagrams.1;
         }
         summary.datagrams.stray = self.stray;
+        summary.datagrams.refused = self.refused_sends;
+        // A handshake ends with the answer (answer-only) or with the NOTIFY.
+        let ended = |phone: &Phone| match self.timing.until {
+            Until::Answer => phone.answered_at,
+            Until::Notify | Until::File => phone.notified_at,
+        };
         let first = self.phones.iter().filter_map(|phone| phone.first_sent).min();
-        let last = self.phones.iter().filter_map(|phone| phone.notified_at).max();
+        let last = self.phones.iter().filter_map(ended).max();
         if let (Some(first), Some(last)) = (first, last) {
             let seconds = last.saturating_duration_since(first).as_secs_f64().max(0.001);
-            summary.handshakes_per_s = summary.notify_ms.len() as f64 / seconds;
+            summary.handshakes_per_s = self.phones.iter().filter_map(ended).count() as f64 / seconds;
         }
+        summary.until = self.timing.until;
         summary.examples = self.examples.clone();
         summary
     }

@@ -9,6 +9,48 @@ use gspnp::Mac;
 /// The most phones one run simulates.
 pub const MOST_PHONES: usize = 100_000;
 
+/// Sockets opened when `--sockets` is not given, at most: phones beyond share them
+/// (the runner tells phones apart by Call-ID and MAC, so sharing changes nothing the
+/// server sees but the source port).
+pub const AUTO_SOCKETS: usize = 64;
+
+/// What ends a phone's run successfully.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Until {
+    /// Its file fetched and checked, as a real phone.
+    #[default]
+    File,
+    /// Its first usable NOTIFY, answered 200; nothing is fetched.
+    Notify,
+    /// The first final answer to its SUBSCRIBE, or the SUBSCRIBE itself coming back
+    /// (from a UDP echo): one request/response pair.
+    Answer,
+}
+
+impl Until {
+    /// As on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Until::File => "file",
+            Until::Notify => "notify",
+            Until::Answer => "answer",
+        }
+    }
+}
+
+impl std::str::FromStr for Until {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Until, String> {
+        match text {
+            "file" => Ok(Until::File),
+            "notify" => Ok(Until::Notify),
+            "answer" => Ok(Until::Answer),
+            other => Err(format!("{other:?} is not file, notify or answer")),
+        }
+    }
+}
+
 /// `gspnpd simulate`'s options, checked.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -40,6 +82,13 @@ pub struct Options {
     pub timeout: Duration,
     /// Concurrent downloads.
     pub fetchers: usize,
+    /// UDP sockets the phones share; 0: one per phone up to [`AUTO_SOCKETS`].
+    pub sockets: usize,
+    /// At most this many phones under way at once, the next booting when one ends
+    /// (a closed loop, to measure capacity); 0: boot by `ramp`.
+    pub window: usize,
+    /// What ends a phone's run.
+    pub until: Until,
     /// Basic credentials for an HTTP 401.
     pub http_auth: Option<(String, String)>,
     /// A PEM certificate to trust for HTTPS.
@@ -67,6 +116,9 @@ impl Default for Options {
             notify_wait: Duration::from_secs(32),
             timeout: Duration::from_secs(60),
             fetchers: 8,
+            sockets: 0,
+            window: 0,
+            until: Until::File,
             http_auth: None,
             ca: None,
             insecure: false,

@@ -1,10 +1,11 @@
 //! One simulated GRP26xx, as a state machine: the runner feeds it time, datagrams and
 //! the result of its download; it says what to send and what to fetch.
 
-use std::net::SocketAddr;
+use std::net::SocketAddrV4;
 use std::time::{Duration, Instant};
 
 use super::loss::Rng;
+use super::options::Until;
 use super::sip::{notify_url, Message, PhoneIdentity, StartLine};
 
 /// How phones behave, the same for all.
@@ -18,6 +19,8 @@ pub struct Timing {
     pub notify_wait: Duration,
     /// Datagram loss rate in each direction.
     pub loss: f64,
+    /// What ends a phone's run.
+    pub until: Until,
 }
 
 /// How a phone ended.
@@ -25,6 +28,10 @@ pub struct Timing {
 pub enum Outcome {
     /// Its file was fetched and checked.
     Provisioned,
+    /// It was notified (the run stops phones there with [`Until::Notify`]).
+    Notified,
+    /// Its SUBSCRIBE was answered 2xx or echoed (with [`Until::Answer`]).
+    Answered,
     /// The injected loss dropped every SUBSCRIBE it sent.
     Unreachable,
     /// Anything else; the reason is a short word such as `no_answer` or `http_404`.
@@ -35,7 +42,7 @@ pub enum Outcome {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     /// Send this datagram there.
-    Send(Vec<u8>, SocketAddr),
+    Send(Vec<u8>, SocketAddrV4),
     /// Download the config file from this folder URL.
     Fetch(String),
 }
@@ -48,7 +55,7 @@ pub struct Phone {
     /// Which of the runner's sockets it uses.
     pub socket: usize,
     subscribe: Vec<u8>,
-    target: SocketAddr,
+    target: SocketAddrV4,
     rng: Rng,
     sent: u32,
     delivered: u32,
@@ -58,6 +65,8 @@ pub struct Phone {
     url: Option<String>,
     /// When it sent its first SUBSCRIBE.
     pub first_sent: Option<Instant>,
+    /// When the first final answer to a SUBSCRIBE (or its echo) arrived.
+    pub answered_at: Option<Instant>,
     /// When its first usable NOTIFY arrived.
     pub notified_at: Option<Instant>,
     /// When its file was checked.
@@ -71,14 +80,15 @@ pub struct Phone {
 }
 
 impl Phone {
-    /// A phone that boots at `boot`, sending `subscribe` to `target` from socket `socket`.
+    /// A phone that boots at `boot` (or when [`Phone::boot`] is called), sending
+    /// `subscribe` to `target` from socket `socket`.
     pub fn new(
         identity: PhoneIdentity,
         socket: usize,
         subscribe: Vec<u8>,
-        target: SocketAddr,
+        target: SocketAddrV4,
         rng: Rng,
-        boot: Instant,
+        boot: Option<Instant>,
     ) -> Phone {
         Phone {
             identity,
@@ -88,16 +98,24 @@ impl Phone {
             rng,
             sent: 0,
             delivered: 0,
-            next_subscribe: Some(boot),
+            next_subscribe: boot,
             give_up_at: None,
             answer: None,
             url: None,
             first_sent: None,
+            answered_at: None,
             notified_at: None,
             provisioned_at: None,
             outcome: None,
             sent_datagrams: (0, 0),
             received_datagrams: (0, 0),
+        }
+    }
+
+    /// Boots a phone that was made without a boot time; its first SUBSCRIBE is due `at`.
+    pub fn boot(&mut self, at: Instant) {
+        if self.first_sent.is_none() && self.outcome.is_none() {
+            self.next_subscribe = Some(at);
         }
     }
 
@@ -113,7 +131,7 @@ impl Phone {
     }
 
     /// Sends `datagram` unless the loss drops it; whether it went.
-    fn send(&mut self, datagram: Vec<u8>, to: SocketAddr, timing: &Timing, actions: &mut Vec<Action>) -> bool {
+    fn send(&mut self, datagram: Vec<u8>, to: SocketAddrV4, timing: &Timing, actions: &mut Vec<Action>) -> bool {
         self.sent_datagrams.0 += 1;
         if self.rng.chance(timing.loss) {
             self.sent_datagrams.1 += 1;
@@ -177,46 +195,82 @@ impl Phone {
         &mut self,
         now: Instant,
         message: &Message,
-        source: SocketAddr,
+        source: SocketAddrV4,
         timing: &Timing,
         actions: &mut Vec<Action>,
     ) {
         match &message.start {
-            StartLine::Response(code) if message.cseq_method() == Some("SUBSCRIBE") => {
-                if *code < 200 || self.answer.is_some() {
-                    return;
-                }
-                // The guide: the phone stops on a 200 or a 500 and ignores 3xx and 4xx.
-                if (200..300).contains(code) || *code == 500 {
-                    self.answer = Some(*code);
+            StartLine::Response(code) if *code >= 200 && message.cseq_method() == Some("SUBSCRIBE") => {
+                self.on_final_answer(now, *code, timing);
+            }
+            StartLine::Request(method) if method == "SUBSCRIBE" && timing.until == Until::Answer => {
+                // Its own SUBSCRIBE, echoed.
+                self.on_final_answer(now, 200, timing);
+            }
+            StartLine::Request(method) if method == "NOTIFY" => self.on_notify(now, message, source, timing, actions),
+            _ => {}
+        }
+    }
+
+    fn on_final_answer(&mut self, now: Instant, code: u16, timing: &Timing) {
+        if self.answer.is_some() {
+            return;
+        }
+        self.answered_at.get_or_insert(now);
+        if timing.until == Until::Answer {
+            self.answer = Some(code);
+            self.next_subscribe = None;
+            self.give_up_at = None;
+            let answered = (200..300).contains(&code);
+            self.outcome.get_or_insert(if answered {
+                Outcome::Answered
+            } else {
+                Outcome::Failed(format!("subscribe_{code}"))
+            });
+            return;
+        }
+        // The guide: the phone stops on a 200 or a 500 and ignores 3xx and 4xx.
+        if (200..300).contains(&code) || code == 500 {
+            self.answer = Some(code);
+            self.next_subscribe = None;
+            if self.url.is_none() {
+                self.give_up_at = Some(now + timing.notify_wait);
+            }
+            if code == 500 && self.url.is_none() {
+                self.give_up();
+            }
+        }
+    }
+
+    fn on_notify(
+        &mut self,
+        now: Instant,
+        message: &Message,
+        source: SocketAddrV4,
+        timing: &Timing,
+        actions: &mut Vec<Action>,
+    ) {
+        match notify_url(message) {
+            Ok(url) => {
+                self.send(message.answer(200, "OK"), source, timing, actions);
+                if self.url.is_none() && self.outcome.is_none() {
+                    self.notified_at = Some(now);
                     self.next_subscribe = None;
-                    if self.url.is_none() {
-                        self.give_up_at = Some(now + timing.notify_wait);
+                    self.give_up_at = None;
+                    if timing.until == Until::Notify {
+                        self.outcome = Some(Outcome::Notified);
+                    } else {
+                        actions.push(Action::Fetch(url.clone()));
                     }
-                    if *code == 500 && self.url.is_none() {
-                        self.give_up();
-                    }
+                    self.url = Some(url);
                 }
             }
-            StartLine::Request(method) if method == "NOTIFY" => match notify_url(message) {
-                Ok(url) => {
-                    self.send(message.answer(200, "OK"), source, timing, actions);
-                    if self.url.is_none() && self.outcome.is_none() {
-                        self.url = Some(url.clone());
-                        self.notified_at = Some(now);
-                        self.next_subscribe = None;
-                        self.give_up_at = None;
-                        actions.push(Action::Fetch(url));
-                    }
+            Err((status, reason)) => {
+                self.send(message.answer(status, "Not Acceptable Here"), source, timing, actions);
+                if self.url.is_none() && self.outcome.is_none() {
+                    self.outcome = Some(Outcome::Failed(reason.to_owned()));
                 }
-                Err((status, reason)) => {
-                    self.send(message.answer(status, "Not Acceptable Here"), source, timing, actions);
-                    if self.url.is_none() && self.outcome.is_none() {
-                        self.outcome = Some(Outcome::Failed(reason.to_owned()));
-                    }
-                }
-            },
-            _ => {}
+            }
         }
     }
 
@@ -239,10 +293,23 @@ impl Phone {
 mod tests {
     use super::*;
 
-    const TIMING: Timing =
-        Timing { interval: Duration::from_secs(1), attempts: 5, notify_wait: Duration::from_secs(32), loss: 0.0 };
+    const TIMING: Timing = Timing {
+        interval: Duration::from_secs(1),
+        attempts: 5,
+        notify_wait: Duration::from_secs(32),
+        loss: 0.0,
+        until: Until::File,
+    };
 
     fn phone(boot: Instant) -> Phone {
+        made(Some(boot))
+    }
+
+    fn unbooted() -> Phone {
+        made(None)
+    }
+
+    fn made(boot: Option<Instant>) -> Phone {
         let identity = PhoneIdentity {
             mac: "000b82000001".parse().unwrap(),
             model: "GRP2614".into(),
@@ -311,5 +378,59 @@ mod tests {
         phone.on_fetched(boot, Ok(()));
         assert_eq!(phone.outcome, Some(Outcome::Provisioned));
         assert_eq!(phone.wake_at(), None);
+    }
+
+    #[test]
+    fn with_until_answer_a_202_or_an_echo_ends_the_phone_and_a_403_fails_it() {
+        let boot = Instant::now();
+        let timing = Timing { until: Until::Answer, ..TIMING };
+        let server = "192.0.2.1:5060".parse().unwrap();
+        let accepted =
+            Message::parse(b"SIP/2.0 202 Accepted\r\nCall-ID: c@sim\r\nCSeq: 20000 SUBSCRIBE\r\n\r\n").unwrap();
+        let echo =
+            Message::parse(b"SUBSCRIBE sip:MAC%3A000B82000001@224.0.1.75 SIP/2.0\r\nCall-ID: c@sim\r\n\r\n").unwrap();
+        let refused =
+            Message::parse(b"SIP/2.0 403 Forbidden\r\nCall-ID: c@sim\r\nCSeq: 20000 SUBSCRIBE\r\n\r\n").unwrap();
+        for (message, outcome) in [
+            (&accepted, Outcome::Answered),
+            (&echo, Outcome::Answered),
+            (&refused, Outcome::Failed("subscribe_403".into())),
+        ] {
+            let mut phone = phone(boot);
+            let mut actions = Vec::new();
+            phone.on_timer(boot, &timing, &mut actions);
+            phone.on_message(boot + Duration::from_millis(3), message, server, &timing, &mut actions);
+            assert_eq!(phone.outcome, Some(outcome));
+            assert_eq!(phone.answered_at, Some(boot + Duration::from_millis(3)));
+            assert_eq!((phone.wake_at(), actions.len()), (None, 1), "one SUBSCRIBE, nothing after");
+        }
+    }
+
+    #[test]
+    fn with_until_notify_the_notify_is_answered_and_nothing_fetched() {
+        let boot = Instant::now();
+        let timing = Timing { until: Until::Notify, ..TIMING };
+        let mut phone = phone(boot);
+        let mut actions = Vec::new();
+        phone.on_timer(boot, &timing, &mut actions);
+        phone.on_message(
+            boot,
+            &notify("http://192.0.2.1/t/"),
+            "192.0.2.1:5060".parse().unwrap(),
+            &timing,
+            &mut actions,
+        );
+        assert_eq!(phone.outcome, Some(Outcome::Notified));
+        assert!(matches!(actions.last(), Some(Action::Send(answer, _)) if answer.starts_with(b"SIP/2.0 200")));
+        assert!(!actions.iter().any(|action| matches!(action, Action::Fetch(_))));
+    }
+
+    #[test]
+    fn a_phone_made_without_a_boot_time_waits_for_boot() {
+        let boot = Instant::now();
+        let mut phone = unbooted();
+        assert_eq!(phone.wake_at(), None);
+        phone.boot(boot);
+        assert_eq!(phone.wake_at(), Some(boot));
     }
 }

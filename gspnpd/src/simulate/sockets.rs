@@ -1,11 +1,11 @@
-//! The phones' UDP sockets: one per phone while file descriptors last, then shared.
+//! The phones' UDP sockets: as many as asked for (or as descriptors allow), shared by phones.
 
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, UdpSocket};
 
 use nix::sys::resource::{getrlimit, setrlimit, Resource};
 use nix::sys::socket::{setsockopt, sockopt};
 
-use super::options::Options;
+use super::options::{Options, AUTO_SOCKETS};
 
 /// The sockets and the address phones put in their Via and Contact.
 pub struct Sockets {
@@ -15,12 +15,14 @@ pub struct Sockets {
     pub local_ip: Ipv4Addr,
 }
 
-/// Opens up to one socket per phone, keeping descriptors back for downloads.
+/// Opens `--sockets` sockets (by default one per phone up to [`AUTO_SOCKETS`]), as
+/// far as descriptors go, keeping some back for downloads.
 pub fn open(options: &Options) -> Result<Sockets, String> {
     let local_ip = local_address(options)?;
     let reserve = options.fetchers * 2 + 64;
     let budget = descriptor_budget().saturating_sub(reserve).max(1);
-    let count = options.phones.min(budget);
+    let wanted = if options.sockets > 0 { options.sockets } else { AUTO_SOCKETS };
+    let count = options.phones.min(wanted).min(budget);
     // With --interface the sockets are bound to its address, so that multicast leaves
     // by that interface (Linux picks the device of a bound source address).
     let bind_ip = if options.interface.is_some() { local_ip } else { Ipv4Addr::UNSPECIFIED };

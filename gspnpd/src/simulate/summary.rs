@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
+use super::options::Until;
+
 /// Datagram counts over all phones.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Datagrams {
@@ -19,6 +21,8 @@ pub struct Datagrams {
     pub received_dropped: u64,
     /// Arrived but meant for no phone.
     pub stray: u64,
+    /// Refused by the phones' own sockets (lost before the network).
+    pub refused: u64,
 }
 
 /// The result of a run.
@@ -26,14 +30,23 @@ pub struct Datagrams {
 pub struct Summary {
     /// Phones simulated.
     pub phones: usize,
+    /// What ended a phone's run.
+    pub until: Until,
     /// Phones whose file was fetched and correct.
     pub provisioned: usize,
+    /// Phones notified (with `--until notify`).
+    pub notified: usize,
+    /// Phones answered (with `--until answer`).
+    pub answered: usize,
     /// Phones all of whose SUBSCRIBEs the loss dropped.
     pub unreachable: usize,
     /// Failed phones by reason.
     pub failed_by_reason: BTreeMap<String, usize>,
-    /// NOTIFYs received per second, from the first SUBSCRIBE to the last NOTIFY.
+    /// Handshakes per second, from the first SUBSCRIBE to the last handshake's end (the
+    /// NOTIFY; with `--until answer`, the answer).
     pub handshakes_per_s: f64,
+    /// Milliseconds from each phone's first SUBSCRIBE to the first final answer.
+    pub answer_ms: Vec<f64>,
     /// Milliseconds from each phone's first SUBSCRIBE to its NOTIFY.
     pub notify_ms: Vec<f64>,
     /// Milliseconds from each provisioned phone's first SUBSCRIBE to its checked file.
@@ -42,6 +55,8 @@ pub struct Summary {
     pub elapsed: Duration,
     /// UDP sockets used.
     pub sockets: usize,
+    /// CPU seconds of the simulator itself (all threads).
+    pub cpu_s: f64,
     /// Datagram counts.
     pub datagrams: Datagrams,
     /// A few failures described, `MAC: what went wrong`.
@@ -75,23 +90,30 @@ impl Summary {
         let stat = |values: &[f64], percent| percentile(values, percent).map(round);
         json!({
             "phones": self.phones,
+            "until": self.until.name(),
             "provisioned": self.provisioned,
+            "notified": self.notified,
+            "answered": self.answered,
             "unreachable": self.unreachable,
             "failed": self.failed(),
             "failed_by_reason": self.failed_by_reason,
             "handshakes_per_s": round(self.handshakes_per_s),
+            "answer_p50_ms": stat(&self.answer_ms, 50.0),
+            "answer_p99_ms": stat(&self.answer_ms, 99.0),
             "notify_p50_ms": stat(&self.notify_ms, 50.0),
             "notify_p99_ms": stat(&self.notify_ms, 99.0),
             "p50_ms": stat(&self.file_ms, 50.0),
             "p99_ms": stat(&self.file_ms, 99.0),
             "elapsed_s": round(self.elapsed.as_secs_f64()),
             "sockets": self.sockets,
+            "cpu_s": round(self.cpu_s),
             "datagrams": {
                 "sent": self.datagrams.sent,
                 "sent_dropped": self.datagrams.sent_dropped,
                 "received": self.datagrams.received,
                 "received_dropped": self.datagrams.received_dropped,
                 "stray": self.datagrams.stray,
+                "refused": self.datagrams.refused,
             },
             "examples": self.examples,
         })
@@ -105,13 +127,24 @@ impl Summary {
         };
         let mut text = String::new();
         let _ = writeln!(text, "phones             {}", self.phones);
+        let _ = writeln!(text, "run until          {}", self.until.name());
         let _ = writeln!(text, "provisioned        {}", self.provisioned);
+        if self.until != Until::File {
+            let _ = writeln!(text, "notified           {}", self.notified);
+            let _ = writeln!(text, "answered           {}", self.answered);
+        }
         let _ = writeln!(text, "unreachable        {}", self.unreachable);
         let _ = writeln!(text, "failed             {}", self.failed());
         for (reason, count) in &self.failed_by_reason {
             let _ = writeln!(text, "  {reason:<16} {count}");
         }
         let _ = writeln!(text, "handshakes/s       {:.1}", self.handshakes_per_s);
+        let _ = writeln!(
+            text,
+            "SUBSCRIBE->answer  p50 {}, p99 {}",
+            stat(&self.answer_ms, 50.0),
+            stat(&self.answer_ms, 99.0)
+        );
         let _ = writeln!(
             text,
             "SUBSCRIBE->NOTIFY  p50 {}, p99 {}",
@@ -123,10 +156,11 @@ impl Summary {
         let d = &self.datagrams;
         let _ = writeln!(
             text,
-            "datagrams          sent {} (dropped {}), received {} (dropped {}), stray {}",
-            d.sent, d.sent_dropped, d.received, d.received_dropped, d.stray
+            "datagrams          sent {} (dropped {}, refused {}), received {} (dropped {}), stray {}",
+            d.sent, d.sent_dropped, d.refused, d.received, d.received_dropped, d.stray
         );
         let _ = writeln!(text, "sockets            {}", self.sockets);
+        let _ = writeln!(text, "simulator CPU      {:.2} s", self.cpu_s);
         let _ = writeln!(text, "elapsed            {:.1} s", self.elapsed.as_secs_f64());
         for example in &self.examples {
             let _ = writeln!(text, "example failure    {example}");
