@@ -1,25 +1,63 @@
 //! One line per event on standard error: `TIME LEVEL TEXT`. Lines never carry a
 //! password or a URL token (callers redact them); control characters from the network
 //! are escaped so that nobody can forge a line.
+//!
+//! A line is written at once unless another was written less than [`FLUSH_EVERY`] ago;
+//! then it waits (at most that long) to go out with others in one write, so that a
+//! storm of phones costs a write per batch of lines, not per line.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
-use std::sync::Mutex;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use gspnp::engine::LogLevel;
+
+/// The longest a line waits in the buffer.
+pub const FLUSH_EVERY: Duration = Duration::from_millis(50);
+/// A buffer this full is written at once.
+const FLUSH_AT: usize = 64 * 1024;
 
 /// Writes log lines at or above a level.
 #[derive(Debug)]
 pub struct Logger {
     level: LogLevel,
-    lock: Mutex<()>,
+    pending: Mutex<Pending>,
+}
+
+struct Pending {
+    lines: Vec<u8>,
+    last_write: Option<Instant>,
+    sink: Box<dyn std::io::Write + Send>,
+}
+
+impl std::fmt::Debug for Pending {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pending").field("bytes", &self.lines.len()).finish_non_exhaustive()
+    }
 }
 
 impl Logger {
-    /// A logger that writes lines of `level` and more severe.
-    pub fn new(level: LogLevel) -> Logger {
-        Logger { level, lock: Mutex::new(()) }
+    /// A logger that writes lines of `level` and more severe, with a thread that writes
+    /// what waits every [`FLUSH_EVERY`] (it ends with the last reference).
+    pub fn new(level: LogLevel) -> Arc<Logger> {
+        Logger::writing_to(level, Box::new(std::io::stderr()))
+    }
+
+    /// Like [`Logger::new`], writing to `sink`.
+    fn writing_to(level: LogLevel, sink: Box<dyn std::io::Write + Send>) -> Arc<Logger> {
+        let pending = Pending { lines: Vec::new(), last_write: None, sink };
+        let logger = Arc::new(Logger { level, pending: Mutex::new(pending) });
+        let weak = Arc::downgrade(&logger);
+        // Without the thread lines are still written, only later (at the next line).
+        let _ = std::thread::Builder::new().name("gspnpd-log".into()).spawn(move || flush_while_alive(&weak));
+        logger
+    }
+
+    /// Writes every waiting line now.
+    pub fn flush(&self) {
+        let mut pending = self.pending.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        pending.write_out(Instant::now());
     }
 
     /// Whether lines of `level` are written.
@@ -33,9 +71,13 @@ impl Logger {
             return;
         }
         let line = format_line(SystemTime::now(), level, text);
-        let _serialised = self.lock.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        // A closed standard error is no reason to stop serving phones.
-        let _ = std::io::stderr().lock().write_all(line.as_bytes());
+        let now = Instant::now();
+        let mut pending = self.pending.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        pending.lines.extend_from_slice(line.as_bytes());
+        let quiet = pending.last_write.is_none_or(|last| now.duration_since(last) >= FLUSH_EVERY);
+        if quiet || level <= LogLevel::Warn || pending.lines.len() >= FLUSH_AT {
+            pending.write_out(now);
+        }
     }
 
     /// [`Logger::log`] at info.
@@ -46,6 +88,33 @@ impl Logger {
     /// [`Logger::log`] at warn.
     pub fn warn(&self, text: &str) {
         self.log(LogLevel::Warn, text);
+    }
+}
+
+impl Pending {
+    fn write_out(&mut self, now: Instant) {
+        if !self.lines.is_empty() {
+            // A closed standard error is no reason to stop serving phones.
+            let _ = self.sink.write_all(&self.lines);
+            self.lines.clear();
+        }
+        self.last_write = Some(now);
+    }
+}
+
+impl Drop for Logger {
+    fn drop(&mut self) {
+        self.flush();
+    }
+}
+
+fn flush_while_alive(logger: &Weak<Logger>) {
+    loop {
+        std::thread::sleep(FLUSH_EVERY);
+        match logger.upgrade() {
+            Some(logger) => logger.flush(),
+            None => return,
+        }
     }
 }
 
@@ -116,6 +185,56 @@ mod tests {
         let time = UNIX_EPOCH + Duration::from_millis(1_709_251_199_042);
         assert_eq!(utc_timestamp(time), "2024-02-29T23:59:59.042Z");
         assert_eq!(utc_timestamp(UNIX_EPOCH + Duration::from_secs(951_782_400)), "2000-02-29T00:00:00.000Z");
+    }
+
+    /// A sink the test can read.
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Shared {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Shared {
+        fn lines(&self) -> Vec<String> {
+            let text = String::from_utf8(self.0.lock().unwrap().clone()).unwrap();
+            text.lines().map(|line| line.split_once(' ').unwrap().1.to_owned()).collect()
+        }
+    }
+
+    #[test]
+    fn a_burst_waits_at_most_flush_every_and_warnings_go_at_once() {
+        let sink = Shared::default();
+        let logger = Logger::writing_to(LogLevel::Info, Box::new(sink.clone()));
+        logger.info("first");
+        assert_eq!(sink.lines(), ["info first"], "a line after a quiet spell goes at once");
+        logger.info("second");
+        logger.log(LogLevel::Debug, "not enabled");
+        assert_eq!(sink.lines().len(), 1, "a line right after another waits");
+        logger.warn("third");
+        assert_eq!(
+            sink.lines(),
+            ["info first", "info second", "warn third"],
+            "a warning takes the waiting lines along"
+        );
+        logger.info("fourth");
+        std::thread::sleep(FLUSH_EVERY * 4);
+        assert_eq!(sink.lines().len(), 4, "the flusher wrote the waiting line");
+        logger.info("fifth");
+        logger.info("sixth");
+        drop(logger);
+        // The flusher may hold the last reference for a moment; then it writes them.
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while sink.lines().len() < 6 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(sink.lines().len(), 6, "dropping the logger writes what waits");
     }
 
     #[test]

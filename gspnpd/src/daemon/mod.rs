@@ -25,7 +25,7 @@ use signals::TerminationSignals;
 pub fn run(options: &RunOptions) -> Result<(), String> {
     let config = config::load(&options.config).map_err(|error| error.to_string())?;
     let signals = TerminationSignals::block()?;
-    let log = Arc::new(Logger::new(config.log_level));
+    let log = Logger::new(config.log_level);
     let files = Arc::new(FileStore::default());
     let mut http = start_http(&config, &files, &log)?;
     let host = DaemonHost { files: files.clone(), log: log.clone() };
@@ -43,6 +43,7 @@ pub fn run(options: &RunOptions) -> Result<(), String> {
         "stopped: {} SUBSCRIBEs answered, {} NOTIFYs acknowledged, {kept} files kept, {fetched} fetched",
         stats.answers_sent, stats.notifies_acknowledged
     ));
+    log.flush();
     stopped.map_err(|error| format!("sip: {error}"))
 }
 

@@ -127,12 +127,7 @@ mod tests {
     fn handler() -> Provisioning {
         let files = Arc::new(FileStore::default());
         files.put("000b82f55284".parse().unwrap(), TOKEN, b"<gs_provision/>");
-        Provisioning {
-            folder: "/prov/".into(),
-            files,
-            auth: None,
-            log: Arc::new(Logger::new(gspnp::engine::LogLevel::Error)),
-        }
+        Provisioning { folder: "/prov/".into(), files, auth: None, log: Logger::new(gspnp::engine::LogLevel::Error) }
     }
 
     fn get(handler: &Provisioning, target: &str, headers: &[(&str, &str)]) -> Response {

@@ -301,7 +301,9 @@ impl Simulation {
     fn readable(&self, wait: Duration) -> Vec<usize> {
         let mut fds: Vec<PollFd<'_>> =
             self.sockets.iter().map(|socket| PollFd::new(socket.as_fd(), PollFlags::POLLIN)).collect();
-        let timeout = PollTimeout::try_from(wait).unwrap_or(PollTimeout::ZERO);
+        // Whole milliseconds, rounded up: a wait under 1 ms must not become a busy loop.
+        let millis = wait.as_micros().div_ceil(1000);
+        let timeout = PollTimeout::try_from(millis).unwrap_or(PollTimeout::MAX);
         if !matches!(poll(&mut fds, timeout), Ok(ready) if ready > 0) {
             return Vec::new();
         }
