@@ -29,12 +29,7 @@ fi
 
 # shellcheck source=tools/netns.sh
 . "$root/tools/netns.sh"
-work=$(mktemp -d)
-trap lab_cleanup EXIT
-trap 'exit 130' INT TERM
-
-netns_up
-lab_config "$work/gspnpd.toml"
+lab_up
 lab_start gspnpd " ready: " "$GSPNPD" run --config "$work/gspnpd.toml"
 
 echo "== gspnpd simulate --phones $phones --loss $loss --seed $seed (phone side, multicast)"

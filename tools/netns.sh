@@ -5,6 +5,8 @@
 #   netns_up      creates them; sets $pbx, $phone (namespace names) and $pbx_link,
 #                 $phone_link (interface names)
 #   netns_down    removes them (safe to call twice, and before netns_up)
+#   lab_up        makes $work (a temporary folder), sets the traps that clean up,
+#                 runs netns_up and writes $work/gspnpd.toml with lab_config
 #   lab_config F  writes a gspnpd.toml for the PBX side to F
 #   lab_start N READY CMD...  runs CMD in the PBX namespace (log: $work/N.log) as
 #                 $server, and waits until the log has the text READY (or, when READY
@@ -57,6 +59,14 @@ vendor = "Grandstream"
 user = "lab"
 password = "lab-password"
 TOML
+}
+
+lab_up() {
+    work=$(mktemp -d)
+    trap lab_cleanup EXIT
+    trap 'exit 130' INT TERM
+    netns_up
+    lab_config "$work/gspnpd.toml"
 }
 
 server=

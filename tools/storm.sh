@@ -46,12 +46,7 @@ echo_server="$root/target/release/udp-echo"
 
 # shellcheck source=tools/netns.sh
 . "$root/tools/netns.sh"
-work=$(mktemp -d)
-trap lab_cleanup EXIT
-trap 'exit 130' INT TERM
-
-netns_up
-lab_config "$work/gspnpd.toml"
+lab_up
 
 # The server's processes: itself and its descendants.
 server_pids() {
