@@ -8,10 +8,11 @@ use super::info::DeviceInfo;
 use super::mac_user::mac_from_uri;
 use super::sanitize::sanitize;
 use super::user_agent::ProductWords;
-use crate::sip::{parse, EventHeader, HeaderName, Message, Method};
+use crate::mac::Mac;
+use crate::sip::{parse, EventHeader, HeaderName, Message, Method, Uri};
 
 /// The Event package of Plug and Play provisioning.
-const UA_PROFILE: &str = "ua-profile";
+pub const UA_PROFILE: &str = "ua-profile";
 
 /// Event parameters that carry each field, in order of preference.
 const VENDOR_PARAMS: &[&str] = &["vendor", "vender"];
@@ -41,11 +42,7 @@ pub fn decode_subscribe(message: &Message<'_>, source: SocketAddrV4) -> Result<D
     let to = message.to().ok_or(DecodeError::MissingHeader("To"))?;
     message.vias().next().and_then(Result::ok).ok_or(DecodeError::MissingHeader("Via"))?;
 
-    let mac = [message.request_uri(), Some(from.uri), Some(to.uri)]
-        .iter()
-        .flatten()
-        .find_map(mac_from_uri)
-        .ok_or(DecodeError::NoMac)?;
+    let mac = mac_of(message.request_uri(), Some(from.uri), Some(to.uri)).ok_or(DecodeError::NoMac)?;
 
     let user_agent = message.header(HeaderName::UserAgent).unwrap_or_default();
     let product = ProductWords::from_user_agent(&user_agent);
@@ -63,6 +60,16 @@ pub fn decode_subscribe(message: &Message<'_>, source: SocketAddrV4) -> Result<D
         contact: sanitize(&contact),
         source,
     })
+}
+
+/// The MAC [`decode_subscribe`] would find in `message` (Request-URI, else From, else
+/// To), without decoding anything else or allocating.
+pub fn subscribe_mac(message: &Message<'_>) -> Option<Mac> {
+    mac_of(message.request_uri(), message.from().map(|from| from.uri), message.to().map(|to| to.uri))
+}
+
+fn mac_of(request: Option<Uri<'_>>, from: Option<Uri<'_>>, to: Option<Uri<'_>>) -> Option<Mac> {
+    [request, from, to].iter().flatten().find_map(mac_from_uri)
 }
 
 /// The first of the Event parameters `names` that has a non-empty value once

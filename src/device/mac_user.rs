@@ -24,8 +24,20 @@ pub(crate) fn mac_from_user(user: &str) -> Option<Mac> {
 /// is read, so an unescaped `MAC:` (which the grammar makes user `MAC` and
 /// password `<hex>`) is found too.
 pub(crate) fn mac_from_uri(uri: &Uri<'_>) -> Option<Mac> {
-    uri.userinfo().and_then(|userinfo| mac_from_user(&percent_decode(userinfo)))
+    let userinfo = uri.userinfo()?;
+    // The usual `MAC%3A<hex>`, read without decoding (which would allocate).
+    let encoded = ENCODED_PREFIXES.iter().find_map(|prefix| {
+        let written = userinfo.get(..prefix.len())?;
+        written.eq_ignore_ascii_case(prefix).then(|| userinfo.get(prefix.len()..)).flatten()
+    });
+    match encoded {
+        Some(rest) if !rest.contains('%') => Mac::from_hex12(rest.as_bytes()).ok(),
+        _ => mac_from_user(&percent_decode(userinfo)),
+    }
 }
+
+/// `MAC:` and `MAC=` percent-encoded, as phones write them.
+const ENCODED_PREFIXES: &[&str] = &["MAC%3A", "MAC%3D"];
 
 #[cfg(test)]
 mod tests {
@@ -71,6 +83,13 @@ mod tests {
             assert_eq!(mac_from_uri(&uri).map(|mac| mac.to_string()).as_deref(), Some("000b82f55284"), "{text}");
         }
         assert_eq!(mac_from_uri(&Uri::parse("sip:224.0.1.75").unwrap()), None);
+        for odd in ["sip:M%41C%3A000B82F55284@lan", "sip:MAC%3A000B82F5528%34@lan"] {
+            let uri = Uri::parse(odd).unwrap();
+            assert_eq!(mac_from_uri(&uri).map(|mac| mac.to_string()).as_deref(), Some("000b82f55284"), "{odd}");
+        }
+        for not_mac in ["sip:MAC%3A000B82F5528@lan", "sip:MAC%3A000B82F55284x@lan", "sip:MAC%3A@lan"] {
+            assert_eq!(mac_from_uri(&Uri::parse(not_mac).unwrap()), None, "{not_mac}");
+        }
         assert_eq!(mac_from_uri(&Uri::parse("tel:MAC000B82F55284").unwrap()), None);
     }
 }

@@ -130,6 +130,8 @@ pub struct Engine {
     random: TokenSource,
     transmits: VecDeque<Transmit>,
     spare_payloads: Vec<Vec<u8>>,
+    /// Where each SUBSCRIBE's transaction key is written, reused.
+    key_scratch: String,
     events: VecDeque<Event>,
     stats: Stats,
 }
@@ -168,6 +170,7 @@ impl Engine {
             random,
             transmits: VecDeque::new(),
             spare_payloads: Vec::new(),
+            key_scratch: String::new(),
             events: VecDeque::new(),
             stats: Stats::default(),
         };

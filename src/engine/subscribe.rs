@@ -36,6 +36,18 @@ impl Engine {
             self.stats.mode_off += 1;
             return;
         }
+        if !message.event().is_some_and(|event| event.is_package(device::UA_PROFILE)) {
+            self.stats.not_ua_profile += 1;
+            return;
+        }
+        // Until a SUBSCRIBE is known to start a new transaction and to be within the
+        // rate limit, nothing is allocated: retransmissions and floods stay cheap.
+        let mut key = std::mem::take(&mut self.key_scratch);
+        let decided = self.absorb_cheaply(now, source, message, &mut key);
+        self.key_scratch = key;
+        if decided {
+            return;
+        }
         let info = match device::decode_subscribe(message, source) {
             Ok(info) => info,
             Err(DecodeError::NotUaProfile) => {
@@ -47,19 +59,12 @@ impl Engine {
                 return;
             }
         };
-        let Some(facts) = wire::subscribe_facts(message, source) else {
+        let Some(facts) = wire::subscribe_facts(message, source, &self.key_scratch) else {
             self.stats.undecodable += 1;
             return;
         };
-        if self.is_retransmission(now, &facts.key, source, info.mac) {
-            return;
-        }
         if !self.config.access.admits(&info) {
             self.stats.denied += 1;
-            return;
-        }
-        if !self.limiter.admit(*source.ip(), now) {
-            self.stats.rate_limited += 1;
             return;
         }
         let mac = info.mac;
@@ -85,6 +90,24 @@ impl Engine {
             _ if in_cooldown => self.answer_in_cooldown(now, mac),
             _ => self.serve(now, mac),
         }
+    }
+
+    /// Decides, without allocating, a SUBSCRIBE that needs no new state: a
+    /// retransmission (answered again or absorbed), one without a usable transaction
+    /// key, or one over the rate limit. True when it was decided.
+    fn absorb_cheaply(&mut self, now: Instant, source: SocketAddrV4, message: &Message<'_>, key: &mut String) -> bool {
+        if wire::transaction_key(message, source, key).is_none() {
+            self.stats.undecodable += 1;
+            return true;
+        }
+        if device::subscribe_mac(message).is_some_and(|mac| self.is_retransmission(now, key, source, mac)) {
+            return true;
+        }
+        if !self.limiter.admit(*source.ip(), now) {
+            self.stats.rate_limited += 1;
+            return true;
+        }
+        false
     }
 
     fn answer_in_cooldown(&mut self, now: Instant, mac: Mac) {

@@ -44,30 +44,44 @@ fn clean(value: &str) -> Option<String> {
     (!value.chars().any(|c| c.is_control() && c != '\t')).then(|| value.to_string())
 }
 
-/// Reads the dialog and transaction facts of a SUBSCRIBE from `source`; None when a
-/// required header is missing or malformed, or a value holds a control character.
-pub fn subscribe_facts(message: &Message<'_>, source: SocketAddrV4) -> Option<SubscribeFacts> {
+/// Writes the key of the SUBSCRIBE transaction `message` belongs to into `key` (cleared
+/// first), allocating nothing once `key` has grown; false when a header it needs is
+/// missing or malformed. The datagram's source is part of the key: another host reusing
+/// a phone's branch starts its own transaction instead of taking over the phone's.
+pub fn transaction_key(message: &Message<'_>, source: SocketAddrV4, key: &mut String) -> Option<()> {
+    use std::fmt::Write as _;
+    key.clear();
+    let top = message.vias().next()?.ok()?;
+    let written = match top.branch() {
+        Some(branch) if branch.starts_with("z9hG4bK") => write!(key, "b|{branch}|{}|{source}", top.sent_by),
+        _ => {
+            let from = message.from()?;
+            let tag = from.tag().unwrap_or_default();
+            let call_id = message.call_id()?;
+            write!(key, "c|{call_id}|{}|{tag}|{source}", message.cseq()?.number)
+        }
+    };
+    written.ok()
+}
+
+/// Reads the dialog and transaction facts of a SUBSCRIBE from `source` whose
+/// [`transaction_key`] is `key`; None when a required header is missing or malformed,
+/// or a value holds a control character.
+pub fn subscribe_facts(message: &Message<'_>, source: SocketAddrV4, key: &str) -> Option<SubscribeFacts> {
     let vias: Vec<_> = message.vias().collect::<Result<_, _>>().ok()?;
     let top = vias.first()?;
     let from = message.from()?;
     let to = message.to()?;
     let call_id = clean(message.call_id()?.as_ref())?;
     let cseq_value = message.header(HeaderName::CSeq)?;
-    let cseq = message.cseq()?;
-    let from_tag = from.tag().map(|t| t.into_owned()).unwrap_or_default();
-    // The datagram's source is part of the key: another host reusing a phone's branch
-    // starts its own transaction instead of taking over the phone's.
-    let key = match top.branch() {
-        Some(branch) if branch.starts_with("z9hG4bK") => format!("b|{branch}|{}|{source}", top.sent_by),
-        _ => format!("c|{call_id}|{}|{from_tag}|{source}", cseq.number),
-    };
+    message.cseq()?;
     let mut response_vias = Vec::with_capacity(vias.len());
     response_vias.push(clean(&top.for_response(source).to_string())?);
     for via in &vias[1..] {
         response_vias.push(clean(via.raw)?);
     }
     Some(SubscribeFacts {
-        key,
+        key: key.to_owned(),
         vias: response_vias,
         from: clean(from.raw)?,
         to: clean(to.raw)?,

@@ -1,5 +1,6 @@
-//! Memory figures for BENCHMARKS.md: bytes per tracked device with 100,000 devices, and
-//! the peak resident set of a flood of 1,000,000 distinct MACs from forged sources.
+//! Memory figures for BENCHMARKS.md: bytes per tracked device with 100,000 devices, the
+//! peak resident set of a flood of 1,000,000 distinct MACs from forged sources, and the
+//! heap allocations the engine makes per handshake and per datagram it drops or repeats.
 //! Run: `cargo run --release -p gspnp-bench --bin memory`.
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -9,15 +10,19 @@ use std::time::{Duration, Instant};
 
 use gspnp::engine::{Assignment, Engine, EngineConfig, Mode, RateLimit, Selector};
 
-/// Counts live heap bytes.
+/// Counts live heap bytes, and allocations made.
 struct Counting;
 
 static LIVE: AtomicUsize = AtomicUsize::new(0);
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+static ALLOCATED: AtomicUsize = AtomicUsize::new(0);
 
 // SAFETY: forwards to the system allocator unchanged; only counts.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         LIVE.fetch_add(layout.size(), Ordering::Relaxed);
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        ALLOCATED.fetch_add(layout.size(), Ordering::Relaxed);
         // SAFETY: the caller's contract is passed on.
         unsafe { System.alloc(layout) }
     }
@@ -104,6 +109,103 @@ fn flood(macs: u32) -> (u32, u32) {
     (real, served)
 }
 
+/// Allocations and bytes allocated so far.
+fn allocated() -> (usize, usize) {
+    (ALLOCATIONS.load(Ordering::Relaxed), ALLOCATED.load(Ordering::Relaxed))
+}
+
+/// An engine serving every Grandstream phone a URL, with no rate limit.
+fn serving_engine(t0: Instant) -> Engine {
+    let config = EngineConfig {
+        max_devices: 1 << 20,
+        rate_limit: RateLimit { burst: u32::MAX, per_second: 1e9, max_sources: 1 << 20 },
+        ..EngineConfig::default()
+    };
+    let mut engine = Engine::new(config).expect("an engine");
+    let selector = Selector { vendor: "Grandstream".into(), model: None };
+    engine.set_default(t0, &selector, Some(Assignment::Url("http://192.168.5.110/gspnp/".into()))).expect("a URL");
+    engine
+}
+
+/// Sends what the engine wants sent as the runtime does (the payloads go back for
+/// reuse) and takes its events; returns the phone's 200 to the last datagram.
+fn drain(engine: &mut Engine) -> Option<Vec<u8>> {
+    let mut answer = None;
+    while let Some(transmit) = engine.poll_transmit() {
+        if answer.is_none() && transmit.payload.starts_with(b"NOTIFY") {
+            answer = Some(gspnp_bench::ok_to(&transmit.payload));
+        }
+        engine.recycle(transmit.payload);
+    }
+    while engine.poll_event().is_some() {}
+    answer
+}
+
+/// Heap allocations (count, bytes) per call of `datagram` for `n` calls, after a warm-up.
+fn allocations_per(engine: &mut Engine, n: u32, mut datagram: impl FnMut(&mut Engine, u32)) -> (f64, f64) {
+    for i in 0..64 {
+        datagram(engine, i);
+    }
+    let (count, bytes) = allocated();
+    for i in 64..64 + n {
+        datagram(engine, i);
+    }
+    let (count_after, bytes_after) = allocated();
+    ((count_after - count) as f64 / f64::from(n), (bytes_after - bytes) as f64 / f64::from(n))
+}
+
+/// Allocations of a full handshake, and of datagrams that change nothing.
+fn allocations() {
+    const N: u32 = 10_000;
+    let t0 = Instant::now();
+    let subscribes: Vec<Vec<u8>> = (0..N + 64).map(gspnp_bench::subscribe).collect();
+    let mut engine = serving_engine(t0);
+    let mut answers = Vec::new();
+    let mut phone_side = (0usize, 0usize);
+    let handshake = allocations_per(&mut engine, N, |engine, i| {
+        engine.handle_datagram(t0, phone(i), LOCAL, &subscribes[i as usize]);
+        // The phone's 200 is the bench's allocation, not the engine's.
+        let before = allocated();
+        let ok = drain(engine).expect("a NOTIFY");
+        let after = allocated();
+        phone_side = (phone_side.0 + after.0 - before.0, phone_side.1 + after.1 - before.1);
+        engine.handle_datagram(t0, phone(i), LOCAL, &ok);
+        drain(engine);
+        answers.push(ok);
+    });
+    let per_phone = |total: usize| total as f64 / f64::from(N + 64);
+    let handshake = (handshake.0 - per_phone(phone_side.0), handshake.1 - per_phone(phone_side.1));
+    println!("allocations: full handshake {:.1} ({:.0} B)", handshake.0, handshake.1);
+    let repeated = allocations_per(&mut engine, N, |engine, i| {
+        let n = i % 64;
+        engine.handle_datagram(t0, phone(n), LOCAL, &subscribes[n as usize]);
+        drain(engine);
+    });
+    println!("allocations: SUBSCRIBE retransmission answered again {:.1} ({:.0} B)", repeated.0, repeated.1);
+    let garbage = b"\x16\x03\x01 not SIP at all\r\n\r\n";
+    let malformed = allocations_per(&mut engine, N, |engine, i| {
+        engine.handle_datagram(t0, phone(i), LOCAL, garbage);
+        drain(engine);
+    });
+    println!("allocations: malformed datagram {:.1} ({:.0} B)", malformed.0, malformed.1);
+    let options = b"OPTIONS sip:pbx SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK1\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\n\r\n";
+    let other = allocations_per(&mut engine, N, |engine, i| {
+        engine.handle_datagram(t0, phone(i), LOCAL, options);
+        drain(engine);
+    });
+    println!("allocations: another SIP request (OPTIONS) {:.1} ({:.0} B)", other.0, other.1);
+    let limited_config = EngineConfig {
+        rate_limit: RateLimit { burst: 1, per_second: 0.001, max_sources: 16 },
+        ..EngineConfig::default()
+    };
+    let mut limited = Engine::new(limited_config).expect("an engine");
+    let flood = allocations_per(&mut limited, N, |engine, i| {
+        engine.handle_datagram(t0, phone(0), LOCAL, &subscribes[i as usize]);
+        drain(engine);
+    });
+    println!("allocations: rate-limited SUBSCRIBE {:.1} ({:.0} B)", flood.0, flood.1);
+}
+
 fn main() {
     // The flood first: the peak resident set is the process's high-water mark.
     let (real, served) = flood(1_000_000);
@@ -113,4 +215,5 @@ fn main() {
         let (busy, settled) = bytes_per_device(100_000, mode);
         println!("{mode:?}: 100000 devices: {busy:.0} B/device with transactions, {settled:.0} B/device settled");
     }
+    allocations();
 }
