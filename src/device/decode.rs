@@ -9,7 +9,7 @@ use super::mac_user::mac_from_uri;
 use super::sanitize::sanitize;
 use super::user_agent::ProductWords;
 use crate::mac::Mac;
-use crate::sip::{parse, EventHeader, HeaderName, Message, Method, Uri};
+use crate::sip::{parse, CSeq, EventHeader, HeaderName, Message, Method, NameAddr, Via};
 
 /// The Event package of Plug and Play provisioning.
 pub const UA_PROFILE: &str = "ua-profile";
@@ -25,51 +25,79 @@ pub fn decode_datagram(datagram: &[u8], source: SocketAddrV4) -> Result<DeviceIn
     decode_subscribe(&parse(datagram)?, source)
 }
 
-/// Decodes a ua-profile SUBSCRIBE that arrived from `source`. Checks, in this
-/// order: a SUBSCRIBE request ([`DecodeError::NotSubscribe`]), Event package
-/// `ua-profile` in any case ([`DecodeError::NotUaProfile`]), usable Call-ID,
-/// CSeq (method SUBSCRIBE), From, To and topmost Via
-/// ([`DecodeError::MissingHeader`]), and a MAC in the user part of the
-/// Request-URI, else From, else To ([`DecodeError::NoMac`]).
+/// Decodes a ua-profile SUBSCRIBE that arrived from `source`: [`SubscribeHeaders::read`]
+/// then [`SubscribeHeaders::device_info`].
 pub fn decode_subscribe(message: &Message<'_>, source: SocketAddrV4) -> Result<DeviceInfo, DecodeError> {
-    if message.method() != Some(Method::Subscribe) {
-        return Err(DecodeError::NotSubscribe);
+    Ok(SubscribeHeaders::read(message)?.device_info(message, source))
+}
+
+/// The headers of a ua-profile SUBSCRIBE a PnP server reads, each parsed once and
+/// borrowed from the message: reading them allocates nothing.
+#[derive(Debug, Clone)]
+pub struct SubscribeHeaders<'m> {
+    /// Event, package `ua-profile`.
+    pub event: EventHeader<'m>,
+    /// Call-ID, not empty.
+    pub call_id: Cow<'m, str>,
+    /// CSeq, method SUBSCRIBE.
+    pub cseq: CSeq<'m>,
+    /// From.
+    pub from: NameAddr<'m>,
+    /// To.
+    pub to: NameAddr<'m>,
+    /// The topmost Via.
+    pub top_via: Via<'m>,
+    /// The MAC in the user part of the Request-URI, else From, else To.
+    pub mac: Mac,
+}
+
+impl<'m> SubscribeHeaders<'m> {
+    /// Reads them, checking in this order: a SUBSCRIBE request
+    /// ([`DecodeError::NotSubscribe`]), Event package `ua-profile` in any case
+    /// ([`DecodeError::NotUaProfile`]), usable Call-ID, CSeq (method SUBSCRIBE), From,
+    /// To and topmost Via ([`DecodeError::MissingHeader`]), and a MAC in the user part
+    /// of the Request-URI, else From, else To ([`DecodeError::NoMac`]).
+    pub fn read(message: &'m Message<'_>) -> Result<SubscribeHeaders<'m>, DecodeError> {
+        if message.method() != Some(Method::Subscribe) {
+            return Err(DecodeError::NotSubscribe);
+        }
+        let event = message.event().filter(|event| event.is_package(UA_PROFILE)).ok_or(DecodeError::NotUaProfile)?;
+        let call_id =
+            message.call_id().filter(|call_id| !call_id.is_empty()).ok_or(DecodeError::MissingHeader("Call-ID"))?;
+        let cseq =
+            message.cseq().filter(|cseq| cseq.method == Method::Subscribe).ok_or(DecodeError::MissingHeader("CSeq"))?;
+        let from = message.from().ok_or(DecodeError::MissingHeader("From"))?;
+        let to = message.to().ok_or(DecodeError::MissingHeader("To"))?;
+        let top_via = message.vias().next().and_then(Result::ok).ok_or(DecodeError::MissingHeader("Via"))?;
+        let mac = [message.request_uri(), Some(from.uri), Some(to.uri)]
+            .iter()
+            .flatten()
+            .find_map(mac_from_uri)
+            .ok_or(DecodeError::NoMac)?;
+        Ok(SubscribeHeaders { event, call_id, cseq, from, to, top_via, mac })
     }
-    let event = message.event().filter(|event| event.is_package(UA_PROFILE)).ok_or(DecodeError::NotUaProfile)?;
-    message.call_id().filter(|call_id| !call_id.is_empty()).ok_or(DecodeError::MissingHeader("Call-ID"))?;
-    message.cseq().filter(|cseq| cseq.method == Method::Subscribe).ok_or(DecodeError::MissingHeader("CSeq"))?;
-    let from = message.from().ok_or(DecodeError::MissingHeader("From"))?;
-    let to = message.to().ok_or(DecodeError::MissingHeader("To"))?;
-    message.vias().next().and_then(Result::ok).ok_or(DecodeError::MissingHeader("Via"))?;
 
-    let mac = mac_of(message.request_uri(), Some(from.uri), Some(to.uri)).ok_or(DecodeError::NoMac)?;
-
-    let user_agent = message.header(HeaderName::UserAgent).unwrap_or_default();
-    let product = ProductWords::from_user_agent(&user_agent);
-    let contact = match message.contact() {
-        Some(contact) => Cow::Borrowed(contact.uri_raw()),
-        None => message.header(HeaderName::Contact).unwrap_or_default(),
-    };
-    Ok(DeviceInfo {
-        mac,
-        vendor: event_param_or(&event, VENDOR_PARAMS, product.vendor),
-        model: event_param_or(&event, MODEL_PARAMS, product.model),
-        firmware: event_param_or(&event, FIRMWARE_PARAMS, product.firmware),
-        profile_type: event_param_or(&event, PROFILE_TYPE_PARAMS, None),
-        user_agent: sanitize(&user_agent),
-        contact: sanitize(&contact),
-        source,
-    })
-}
-
-/// The MAC [`decode_subscribe`] would find in `message` (Request-URI, else From, else
-/// To), without decoding anything else or allocating.
-pub fn subscribe_mac(message: &Message<'_>) -> Option<Mac> {
-    mac_of(message.request_uri(), message.from().map(|from| from.uri), message.to().map(|to| to.uri))
-}
-
-fn mac_of(request: Option<Uri<'_>>, from: Option<Uri<'_>>, to: Option<Uri<'_>>) -> Option<Mac> {
-    [request, from, to].iter().flatten().find_map(mac_from_uri)
+    /// What these headers and the rest of `message` (User-Agent, Contact) say about the
+    /// phone that sent it from `source`, every string sanitised.
+    pub fn device_info(&self, message: &Message<'_>, source: SocketAddrV4) -> DeviceInfo {
+        let user_agent = message.header(HeaderName::UserAgent).unwrap_or_default();
+        let product = ProductWords::from_user_agent(&user_agent);
+        let contact = match message.contact() {
+            Some(contact) => Cow::Borrowed(contact.uri_raw()),
+            None => message.header(HeaderName::Contact).unwrap_or_default(),
+        };
+        let event = &self.event;
+        DeviceInfo {
+            mac: self.mac,
+            vendor: event_param_or(event, VENDOR_PARAMS, product.vendor),
+            model: event_param_or(event, MODEL_PARAMS, product.model),
+            firmware: event_param_or(event, FIRMWARE_PARAMS, product.firmware),
+            profile_type: event_param_or(event, PROFILE_TYPE_PARAMS, None),
+            user_agent: sanitize(&user_agent),
+            contact: sanitize(&contact),
+            source,
+        }
+    }
 }
 
 /// The first of the Event parameters `names` that has a non-empty value once

@@ -4,7 +4,7 @@
 use std::net::SocketAddrV4;
 use std::time::Instant;
 
-use crate::device::{self, DecodeError, DeviceInfo};
+use crate::device::{DecodeError, DeviceInfo, SubscribeHeaders};
 use crate::mac::Mac;
 use crate::sip::{Message, Method, StartLine};
 
@@ -36,20 +36,8 @@ impl Engine {
             self.stats.mode_off += 1;
             return;
         }
-        if !message.event().is_some_and(|event| event.is_package(device::UA_PROFILE)) {
-            self.stats.not_ua_profile += 1;
-            return;
-        }
-        // Until a SUBSCRIBE is known to start a new transaction and to be within the
-        // rate limit, nothing is allocated: retransmissions and floods stay cheap.
-        let mut key = std::mem::take(&mut self.key_scratch);
-        let decided = self.absorb_cheaply(now, source, message, &mut key);
-        self.key_scratch = key;
-        if decided {
-            return;
-        }
-        let info = match device::decode_subscribe(message, source) {
-            Ok(info) => info,
+        let headers = match SubscribeHeaders::read(message) {
+            Ok(headers) => headers,
             Err(DecodeError::NotUaProfile) => {
                 self.stats.not_ua_profile += 1;
                 return;
@@ -59,7 +47,17 @@ impl Engine {
                 return;
             }
         };
-        let Some(facts) = wire::subscribe_facts(message, source, &self.key_scratch) else {
+        // Until a SUBSCRIBE is known to start a new transaction and to be within the
+        // rate limit, nothing is allocated: retransmissions and floods stay cheap.
+        let mut key = std::mem::take(&mut self.key_scratch);
+        wire::transaction_key(&headers, source, &mut key);
+        let decided = self.is_retransmission(now, &key, source, headers.mac) || !self.admits_rate(now, source);
+        self.key_scratch = key;
+        if decided {
+            return;
+        }
+        let info = headers.device_info(message, source);
+        let Some(facts) = wire::subscribe_facts(message, &headers, source, &self.key_scratch) else {
             self.stats.undecodable += 1;
             return;
         };
@@ -92,22 +90,13 @@ impl Engine {
         }
     }
 
-    /// Decides, without allocating, a SUBSCRIBE that needs no new state: a
-    /// retransmission (answered again or absorbed), one without a usable transaction
-    /// key, or one over the rate limit. True when it was decided.
-    fn absorb_cheaply(&mut self, now: Instant, source: SocketAddrV4, message: &Message<'_>, key: &mut String) -> bool {
-        if wire::transaction_key(message, source, key).is_none() {
-            self.stats.undecodable += 1;
-            return true;
-        }
-        if device::subscribe_mac(message).is_some_and(|mac| self.is_retransmission(now, key, source, mac)) {
-            return true;
-        }
-        if !self.limiter.admit(*source.ip(), now) {
+    /// Whether `source` is within the rate limit; counts it when not.
+    fn admits_rate(&mut self, now: Instant, source: SocketAddrV4) -> bool {
+        let admitted = self.limiter.admit(*source.ip(), now);
+        if !admitted {
             self.stats.rate_limited += 1;
-            return true;
         }
-        false
+        admitted
     }
 
     fn answer_in_cooldown(&mut self, now: Instant, mac: Mac) {

@@ -3,6 +3,7 @@
 
 use std::net::SocketAddrV4;
 
+use crate::device::SubscribeHeaders;
 use crate::sip::{HeaderName, Message, MessageWriter, Method};
 
 /// What an answer and an in-dialog NOTIFY need from a SUBSCRIBE, owned so that it can
@@ -44,51 +45,47 @@ fn clean(value: &str) -> Option<String> {
     (!value.chars().any(|c| c.is_control() && c != '\t')).then(|| value.to_string())
 }
 
-/// Writes the key of the SUBSCRIBE transaction `message` belongs to into `key` (cleared
-/// first), allocating nothing once `key` has grown; false when a header it needs is
-/// missing or malformed. The datagram's source is part of the key: another host reusing
-/// a phone's branch starts its own transaction instead of taking over the phone's.
-pub fn transaction_key(message: &Message<'_>, source: SocketAddrV4, key: &mut String) -> Option<()> {
+/// Writes the key of the SUBSCRIBE transaction of `headers` into `key` (cleared first),
+/// allocating nothing once `key` has grown. The datagram's source is part of the key:
+/// another host reusing a phone's branch starts its own transaction instead of taking
+/// over the phone's.
+pub fn transaction_key(headers: &SubscribeHeaders<'_>, source: SocketAddrV4, key: &mut String) {
     use std::fmt::Write as _;
     key.clear();
-    let top = message.vias().next()?.ok()?;
-    let written = match top.branch() {
+    let top = &headers.top_via;
+    // Writing into a String cannot fail.
+    let _ = match top.branch() {
         Some(branch) if branch.starts_with("z9hG4bK") => write!(key, "b|{branch}|{}|{source}", top.sent_by),
         _ => {
-            let from = message.from()?;
-            let tag = from.tag().unwrap_or_default();
-            let call_id = message.call_id()?;
-            write!(key, "c|{call_id}|{}|{tag}|{source}", message.cseq()?.number)
+            let tag = headers.from.tag().unwrap_or_default();
+            write!(key, "c|{}|{}|{tag}|{source}", headers.call_id, headers.cseq.number)
         }
     };
-    written.ok()
 }
 
-/// Reads the dialog and transaction facts of a SUBSCRIBE from `source` whose
-/// [`transaction_key`] is `key`; None when a required header is missing or malformed,
-/// or a value holds a control character.
-pub fn subscribe_facts(message: &Message<'_>, source: SocketAddrV4, key: &str) -> Option<SubscribeFacts> {
-    let vias: Vec<_> = message.vias().collect::<Result<_, _>>().ok()?;
-    let top = vias.first()?;
-    let from = message.from()?;
-    let to = message.to()?;
-    let call_id = clean(message.call_id()?.as_ref())?;
-    let cseq_value = message.header(HeaderName::CSeq)?;
-    message.cseq()?;
-    let mut response_vias = Vec::with_capacity(vias.len());
-    response_vias.push(clean(&top.for_response(source).to_string())?);
-    for via in &vias[1..] {
-        response_vias.push(clean(via.raw)?);
+/// Reads the dialog and transaction facts of a SUBSCRIBE from `source` whose headers
+/// are `headers` and [`transaction_key`] is `key`; None when a Via below the top one or
+/// the CSeq is malformed, or a value holds a control character.
+pub fn subscribe_facts(
+    message: &Message<'_>,
+    headers: &SubscribeHeaders<'_>,
+    source: SocketAddrV4,
+    key: &str,
+) -> Option<SubscribeFacts> {
+    let mut vias = vec![clean(&headers.top_via.for_response(source).to_string())?];
+    for via in message.vias().skip(1) {
+        vias.push(clean(via.ok()?.raw)?);
     }
+    let (from, to) = (&headers.from, &headers.to);
     Some(SubscribeFacts {
         key: key.to_owned(),
-        vias: response_vias,
+        vias,
         from: clean(from.raw)?,
         to: clean(to.raw)?,
         to_uri: clean(to.uri_raw())?,
         to_tag: to.tag().map(|tag| clean(&tag)).unwrap_or(None),
-        call_id,
-        cseq: clean(cseq_value.as_ref())?,
+        call_id: clean(&headers.call_id)?,
+        cseq: clean(message.header(HeaderName::CSeq)?.as_ref())?,
     })
 }
 

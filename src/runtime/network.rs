@@ -131,8 +131,23 @@ impl Network {
         }
     }
 
-    /// Sends what the engine wants sent and queues its events for the host.
+    /// Queues the engine's events for the host, then sends what it wants sent.
     fn flush(&mut self, io: &mut Io) {
+        // Events first: by the time a phone sees what its datagram caused, the host's
+        // events about it are queued (or counted as dropped).
+        if let Some(first) = self.engine.poll_event() {
+            // Counters first, so a host that reads them after an event sees its cause.
+            self.publish_stats();
+            self.queue(ServerEvent::Event(first));
+            while let Some(event) = self.engine.poll_event() {
+                self.queue(ServerEvent::Event(event));
+            }
+        }
+        if self.dropped_unreported > 0
+            && self.events.try_send(ServerEvent::EventsDropped(self.dropped_unreported)).is_ok()
+        {
+            self.dropped_unreported = 0;
+        }
         match &self.socket {
             Some(socket) => {
                 io.outgoing.extend(std::iter::from_fn(|| self.engine.poll_transmit()));
@@ -149,19 +164,6 @@ impl Network {
                     self.queue(ServerEvent::Transmit(transmit));
                 }
             }
-        }
-        if let Some(first) = self.engine.poll_event() {
-            // Counters first, so a host that reads them after an event sees its cause.
-            self.publish_stats();
-            self.queue(ServerEvent::Event(first));
-            while let Some(event) = self.engine.poll_event() {
-                self.queue(ServerEvent::Event(event));
-            }
-        }
-        if self.dropped_unreported > 0
-            && self.events.try_send(ServerEvent::EventsDropped(self.dropped_unreported)).is_ok()
-        {
-            self.dropped_unreported = 0;
         }
     }
 
