@@ -1,7 +1,5 @@
 //! What a file says: the profile turned into an ordered list of settings and values.
 
-use std::collections::BTreeMap;
-
 use super::address::Address;
 use super::error::ProvisionError;
 use super::format::{Format, Value};
@@ -15,22 +13,11 @@ use super::target::Target;
 #[derive(Debug, Default)]
 pub(crate) struct Plan {
     items: Vec<(Address, Value)>,
-    positions: BTreeMap<Address, usize>,
 }
 
 impl Plan {
-    /// Sets `address` to `value`, keeping its first position; whether it replaced a value.
-    fn put(&mut self, address: Address, value: Value) -> bool {
-        if let Some(&position) = self.positions.get(&address) {
-            self.items[position].1 = value;
-            return true;
-        }
-        self.positions.insert(address.clone(), self.items.len());
-        self.items.push((address, value));
-        false
-    }
-
-    /// Puts every setting of `settings` at `index` that `read` has a value for.
+    /// Puts every setting of `settings` at `index` that `read` has a value for. Each
+    /// (setting, index) is derived once, so nothing is looked up.
     fn put_all(
         &mut self,
         settings: impl IntoIterator<Item = &'static Setting>,
@@ -39,7 +26,34 @@ impl Plan {
     ) {
         for setting in settings {
             if let Some(value) = read(setting) {
-                self.put(Address::Known(setting, index), value);
+                self.items.push((Address::Known(setting, index), value));
+            }
+        }
+    }
+
+    /// Puts the raw settings after the derived ones: each replaces the value of its setting
+    /// in place, or comes last. Adds a warning for each replacement.
+    fn put_raw<'p>(&mut self, raw: impl Iterator<Item = (&'p Address, &'p str)>, warnings: &mut Vec<String>) {
+        let mut raw = raw.peekable();
+        if raw.peek().is_none() {
+            return;
+        }
+        // Positions of the derived settings, sorted by address, to find the replaced ones.
+        let mut derived: Vec<usize> = (0..self.items.len()).collect();
+        derived.sort_unstable_by(|&a, &b| self.items[a].0.cmp(&self.items[b].0));
+        for (address, value) in raw {
+            match derived.binary_search_by(|&position| self.items[position].0.cmp(address)) {
+                Ok(found) => {
+                    self.items[derived[found]].1 = Value::text(value);
+                    warnings.push(format!(
+                        "raw setting {} replaces the value gspnp derived from the profile",
+                        address.describe()
+                    ));
+                }
+                Err(_) => self.items.push((address.clone(), Value::text(value))),
+            }
+            if !matches!(address, Address::Known(..)) {
+                warnings.push(format!("raw setting {} is not in gspnp's table; written unchecked", address.describe()));
             }
         }
     }
@@ -78,15 +92,7 @@ pub(crate) fn plan(
         }
     }
 
-    for (address, value) in profile.raw_settings() {
-        if plan.put(address.clone(), Value::text(value)) {
-            warnings
-                .push(format!("raw setting {} replaces the value gspnp derived from the profile", address.describe()));
-        }
-        if !matches!(address, Address::Known(..)) {
-            warnings.push(format!("raw setting {} is not in gspnp's table; written unchecked", address.describe()));
-        }
-    }
+    plan.put_raw(profile.raw_settings(), warnings);
     Ok(plan)
 }
 

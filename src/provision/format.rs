@@ -90,6 +90,25 @@ impl Value {
     }
 }
 
+/// Appends `number` in decimal to `out`, without going through `fmt`.
+pub(crate) fn push_decimal(out: &mut String, number: u32) {
+    let mut digits = [0u8; 10];
+    let mut start = digits.len();
+    let mut rest = number;
+    loop {
+        start -= 1;
+        // rest % 10 < 10: the cast keeps it.
+        digits[start] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    for &digit in &digits[start..] {
+        out.push(char::from(digit));
+    }
+}
+
 /// Lower-cases `name` and drops spaces, dots, dashes, underscores and slashes, so that
 /// `G.729A/B`, `g729ab` and `Speed Dial` compare as `g729ab` and `speeddial`.
 pub(crate) fn loose_name(name: &str) -> String {
@@ -106,6 +125,15 @@ mod tests {
             assert_eq!(Format::from_version(format.version()), Ok(format));
         }
         assert!(Format::from_version(3).is_err());
+    }
+
+    #[test]
+    fn decimals_match_display() {
+        for number in [0, 7, 10, 99, 100, 1363, 23935, 65_535, 1_000_000_000, u32::MAX] {
+            let mut out = String::from("P");
+            push_decimal(&mut out, number);
+            assert_eq!(out, format!("P{number}"));
+        }
     }
 
     #[test]

@@ -1,62 +1,61 @@
-//! Writes a plan as a Grandstream XML file with quick-xml (escaping `<&"'>`).
+//! Writes a plan as a Grandstream XML file, escaping `<>&"'` with quick-xml.
 
-use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
-use quick_xml::Writer;
+use quick_xml::escape::escape;
 
 use crate::mac::Mac;
 
 use super::address::Address;
 use super::error::ProvisionError;
-use super::format::{Format, Value};
+use super::format::{push_decimal, Format, Value};
+
+/// Everything but the settings, with room to spare.
+const FRAME: usize = 160;
+/// Room per setting; a file with longer values grows once or twice.
+const PER_ITEM: usize = 64;
 
 /// The file for `items`: an XML declaration, `<gs_provision version="1">`, in v1 the
 /// lower-case `<mac>`, then `<config version="1|2">` with one `<Pnnn>` (v1) or
 /// `<item name="…">` (v2) per setting, indented by two spaces, ending in a newline.
 /// Refuses a setting that has no name in `format`.
 pub(crate) fn write(format: Format, mac: Mac, items: &[(Address, Value)]) -> Result<Vec<u8>, ProvisionError> {
-    let mut writer = Writer::new_with_indent(Vec::new(), b' ', 2);
-    let version = format.version().to_string();
-    writer.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None))).map_err(io)?;
-    writer
-        .write_event(Event::Start(BytesStart::new("gs_provision").with_attributes([("version", "1")])))
-        .map_err(io)?;
+    let mut out = String::with_capacity(FRAME + PER_ITEM * items.len());
+    out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<gs_provision version=\"1\">\n");
     if format == Format::V1 {
-        writer.create_element("mac").write_text_content(BytesText::new(&mac.to_string())).map_err(io)?;
+        out.push_str("  <mac>");
+        // to_hex only produces ASCII hex digits.
+        mac.to_hex().iter().for_each(|&digit| out.push(char::from(digit)));
+        out.push_str("</mac>\n");
     }
-    writer
-        .write_event(Event::Start(BytesStart::new("config").with_attributes([("version", version.as_str())])))
-        .map_err(io)?;
+    out.push_str("  <config version=\"");
+    push_decimal(&mut out, format.version());
+    out.push_str("\">\n");
+    let mut name = String::new();
     for (address, value) in items {
-        let text = BytesText::new(value.in_format(format));
-        let element = match format {
-            Format::V1 => writer.create_element(name_in(format, address)?),
-            Format::V2 => writer.create_element("item").with_attribute(("name", name_in(format, address)?.as_str())),
-        };
-        element.write_text_content(text).map_err(io)?;
+        name.clear();
+        if !address.push_name(format, &mut name) {
+            return Err(unnamed(format, address));
+        }
+        let text = escape(value.in_format(format));
+        match format {
+            Format::V1 => push_all(&mut out, &["    <", &name, ">", &text, "</", &name, ">\n"]),
+            Format::V2 => push_all(&mut out, &["    <item name=\"", &escape(name.as_str()), "\">", &text, "</item>\n"]),
+        }
     }
-    writer.write_event(Event::End(BytesEnd::new("config"))).map_err(io)?;
-    writer.write_event(Event::End(BytesEnd::new("gs_provision"))).map_err(io)?;
-    let mut bytes = writer.into_inner();
-    bytes.push(b'\n');
-    Ok(bytes)
+    out.push_str("  </config>\n</gs_provision>\n");
+    Ok(out.into_bytes())
 }
 
-/// The setting's element (v1) or item (v2) name, or why it has none in `format`.
-fn name_in(format: Format, address: &Address) -> Result<String, ProvisionError> {
-    let (name, reason) = match format {
-        Format::V1 => (
-            address.v1_name(),
-            "gspnp knows no P-number for it, which version 1 files need: render version 2 or give the P-number",
-        ),
-        Format::V2 => (
-            address.v2_name(),
-            "gspnp knows no v2 alias for it, which version 2 files need: render version 1 or give the alias",
-        ),
+fn push_all(out: &mut String, parts: &[&str]) {
+    parts.iter().for_each(|part| out.push_str(part));
+}
+
+/// Why `address` cannot be written in `format`.
+fn unnamed(format: Format, address: &Address) -> ProvisionError {
+    let reason = match format {
+        Format::V1 => {
+            "gspnp knows no P-number for it, which version 1 files need: render version 2 or give the P-number"
+        }
+        Format::V2 => "gspnp knows no v2 alias for it, which version 2 files need: render version 1 or give the alias",
     };
-    name.ok_or_else(|| ProvisionError::UnknownSetting { name: address.describe(), reason: reason.to_owned() })
-}
-
-/// Writing into a `Vec` cannot fail; should it ever, it is reported, not panicked on.
-fn io(error: std::io::Error) -> ProvisionError {
-    ProvisionError::invalid(format!("writing the XML failed: {error}"))
+    ProvisionError::UnknownSetting { name: address.describe(), reason: reason.to_owned() }
 }

@@ -19,7 +19,7 @@ pub(crate) use key_rows::*;
 
 use super::account::Account;
 use super::error::ProvisionError;
-use super::format::Value;
+use super::format::{push_decimal, Value};
 use super::globals::Globals;
 use super::keys::{Key, KeyKind};
 use super::validate::{check_host_port, check_text, LIMIT_GENERAL};
@@ -102,11 +102,21 @@ impl Setting {
     }
 
     /// The v2 item name for `index`, e.g. `account.2.sip.userid`, `pks.vpk.7.keyMode`.
+    #[cfg(test)]
     pub fn v2_name(&self, index: u8) -> String {
-        match self.indexed_prefix() {
-            None => self.alias.to_owned(),
-            Some(prefix) => format!("{prefix}{index}.{}", self.alias),
+        let mut name = String::new();
+        self.push_v2_name(index, &mut name);
+        name
+    }
+
+    /// Appends the v2 item name for `index` to `out`, e.g. `account.2.sip.userid`.
+    pub fn push_v2_name(&self, index: u8, out: &mut String) {
+        if let Some(prefix) = self.indexed_prefix() {
+            out.push_str(prefix);
+            push_decimal(out, index.into());
+            out.push('.');
         }
+        out.push_str(self.alias);
     }
 
     /// What goes before the index in the v2 name: `account.`, `pks.vpk.`, `pks.mpk.`.

@@ -162,6 +162,24 @@ fn raw_settings_are_written_and_replace_derived_values_in_place() {
 }
 
 #[test]
+fn raw_settings_of_every_scope_replace_in_place_or_come_last() {
+    let replaced = [("P237", "a.example.com/x"), ("account.2.sip.userid", "2099"), ("pks.vpk.3.description", "Raw")];
+    let mut profile = grp2614_profile();
+    for (name, value) in replaced.iter().chain(&[("account.6.name", "Six")]) {
+        profile.set_raw(name, value).unwrap();
+    }
+    let plain = rendered(&grp2614_profile(), "GRP2614", Format::V2);
+    let file = render(&profile, &target("GRP2614", Format::V2)).unwrap();
+    let read = read_back(&file.bytes);
+    let names = |read: &ReadBack| read.settings.iter().map(|(name, _)| name.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&read)[..plain.settings.len()], names(&plain)[..], "replaced values keep their places");
+    assert_eq!(names(&read)[plain.settings.len()..], ["account.6.name"]);
+    assert_eq!(read.get("provisioning.config.serverPath"), Some("a.example.com/x"));
+    assert_eq!((read.get("account.2.sip.userid"), read.get("pks.vpk.3.description")), (Some("2099"), Some("Raw")));
+    assert_eq!(file.warnings.iter().filter(|w| w.contains("replaces")).count(), replaced.len());
+}
+
+#[test]
 fn the_profile_config_server_wins_over_the_provisioning_url() {
     let mut profile = grp2612_profile();
     profile.globals_mut().set_config_server_url("http://prov.example.com/gs/").unwrap();
