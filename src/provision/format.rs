@@ -92,21 +92,11 @@ impl Value {
 
 /// Appends `number` in decimal to `out`, without going through `fmt`.
 pub(crate) fn push_decimal(out: &mut String, number: u32) {
-    let mut digits = [0u8; 10];
-    let mut start = digits.len();
-    let mut rest = number;
-    loop {
-        start -= 1;
-        // rest % 10 < 10: the cast keeps it.
-        digits[start] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
+    if number >= 10 {
+        push_decimal(out, number / 10);
     }
-    for &digit in &digits[start..] {
-        out.push(char::from(digit));
-    }
+    // number % 10 < 10: the cast keeps it.
+    out.push(char::from(b'0' + (number % 10) as u8));
 }
 
 /// Lower-cases `name` and drops spaces, dots, dashes, underscores and slashes, so that
