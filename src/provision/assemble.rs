@@ -3,6 +3,7 @@
 use super::address::Address;
 use super::error::ProvisionError;
 use super::format::{Format, Value};
+use super::globals::Globals;
 use super::keys::{keys_to_write, KeyKind};
 use super::models::ResolvedModel;
 use super::profile::Profile;
@@ -11,18 +12,18 @@ use super::target::Target;
 
 /// Settings with their values, in the order they are written; each setting once.
 #[derive(Debug, Default)]
-pub(crate) struct Plan {
-    items: Vec<(Address, Value)>,
+pub(crate) struct Plan<'p> {
+    items: Vec<(Address, Value<'p>)>,
 }
 
-impl Plan {
+impl<'p> Plan<'p> {
     /// Puts every setting of `settings` at `index` that `read` has a value for. Each
     /// (setting, index) is derived once, so nothing is looked up.
     fn put_all(
         &mut self,
         settings: impl IntoIterator<Item = &'static Setting>,
         index: u8,
-        read: impl Fn(&Setting) -> Option<Value>,
+        read: impl Fn(&Setting) -> Option<Value<'p>>,
     ) {
         for setting in settings {
             if let Some(value) = read(setting) {
@@ -33,7 +34,7 @@ impl Plan {
 
     /// Puts the raw settings after the derived ones: each replaces the value of its setting
     /// in place, or comes last. Adds a warning for each replacement.
-    fn put_raw<'p>(&mut self, raw: impl Iterator<Item = (&'p Address, &'p str)>, warnings: &mut Vec<String>) {
+    fn put_raw(&mut self, raw: impl Iterator<Item = (&'p Address, &'p str)>, warnings: &mut Vec<String>) {
         let mut raw = raw.peekable();
         if raw.peek().is_none() {
             return;
@@ -59,26 +60,33 @@ impl Plan {
     }
 
     /// The settings in file order.
-    pub fn items(&self) -> &[(Address, Value)] {
+    pub fn items(&self) -> &[(Address, Value<'p>)] {
         &self.items
     }
 }
 
-/// Everything `profile` says for `target`, in file order: globals, accounts by index, VPKs,
-/// MPKs, then raw settings (which replace derived values of the same setting in place).
-/// Adds to `warnings` what the file says differently from what was asked. Refuses more
-/// accounts or keys than the model (or a v1 file) takes.
-pub(crate) fn plan(
-    profile: &Profile,
+/// The phone-wide settings a file for `target` states: `profile`'s, with the target's
+/// provisioning URL as the config server when the profile sets none.
+pub(crate) fn file_globals(profile: &Profile, target: &Target) -> Globals {
+    profile.globals().with_config_server_fallback(target.provisioning_url())
+}
+
+/// Everything `profile` says for `target`, in file order: `globals` (from
+/// [`file_globals`]), accounts by index, VPKs, MPKs, then raw settings (which replace
+/// derived values of the same setting in place). Adds to `warnings` what the file says
+/// differently from what was asked. Refuses more accounts or keys than the model (or a v1
+/// file) takes.
+pub(crate) fn plan<'p>(
+    profile: &'p Profile,
+    globals: &'p Globals,
     target: &Target,
     model: &ResolvedModel,
     warnings: &mut Vec<String>,
-) -> Result<Plan, ProvisionError> {
+) -> Result<Plan<'p>, ProvisionError> {
     check_accounts(profile, model, target.format())?;
     let mut plan = Plan::default();
 
-    let globals = profile.globals().with_config_server_fallback(target.provisioning_url());
-    plan.put_all(GLOBAL_SETTINGS, 0, |setting| setting.read_global(&globals));
+    plan.put_all(GLOBAL_SETTINGS, 0, |setting| setting.read_global(globals));
     warnings.extend(globals.warnings());
 
     for (index, account) in profile.accounts() {
@@ -88,7 +96,7 @@ pub(crate) fn plan(
 
     for kind in [KeyKind::Vpk, KeyKind::Mpk] {
         for (index, key) in keys_to_write(kind, profile.keys(kind), &model.name, &model.capabilities)? {
-            plan.put_all(key_settings(kind), index, |setting| setting.read_key(&key));
+            plan.put_all(key_settings(kind), index, |setting| setting.read_key(key));
         }
     }
 

@@ -35,24 +35,31 @@ pub(crate) fn write(format: Format, mac: Mac, items: &[(Address, Value)]) -> Res
         if !address.push_name(format, &mut name) {
             return Err(unnamed(format, address));
         }
-        let text = value.in_format(format);
         match format {
             Format::V1 => {
                 push_all(&mut out, &["    <", &name, ">"]);
-                push_escaped(&mut out, text);
+                push_value(&mut out, format, value);
                 push_all(&mut out, &["</", &name, ">\n"]);
             }
             Format::V2 => {
                 out.push_str("    <item name=\"");
                 push_escaped(&mut out, &name);
                 out.push_str("\">");
-                push_escaped(&mut out, text);
+                push_value(&mut out, format, value);
                 out.push_str("</item>\n");
             }
         }
     }
     out.push_str("  </config>\n</gs_provision>\n");
     Ok(out.into_bytes())
+}
+
+/// Appends `value` as `format` spells it, escaped.
+fn push_value(out: &mut String, format: Format, value: &Value) {
+    match value {
+        Value::Number(number) => push_decimal(out, *number),
+        _ => push_escaped(out, &value.in_format(format)),
+    }
 }
 
 /// Appends `text` escaped as [`escape`] escapes it, without a look at each byte's

@@ -58,11 +58,11 @@ pub(crate) enum Read<T: 'static> {
     /// A text field, written only when set.
     Optional(fn(&T) -> Option<&str>),
     /// Any other value, written when there is one.
-    Value(fn(&T) -> Option<Value>),
+    Value(fn(&T) -> Option<Value<'_>>),
 }
 
 impl<T> Read<T> {
-    fn value(&self, from: &T) -> Option<Value> {
+    fn value<'a>(&self, from: &'a T) -> Option<Value<'a>> {
         match self {
             Read::Text(get) => Some(Value::text(get(from))),
             Read::Optional(get) => get(from).map(Value::text),
@@ -154,7 +154,7 @@ impl Setting {
     }
 
     /// The value of this phone-wide setting in `globals`, if it is one and is set.
-    pub fn read_global(&self, globals: &Globals) -> Option<Value> {
+    pub fn read_global<'a>(&self, globals: &'a Globals) -> Option<Value<'a>> {
         match &self.binding {
             Binding::Global { read, .. } => read.value(globals),
             _ => None,
@@ -162,7 +162,7 @@ impl Setting {
     }
 
     /// The value of this per-account setting in `account`, if it is one and is set.
-    pub fn read_account(&self, account: &Account) -> Option<Value> {
+    pub fn read_account<'a>(&self, account: &'a Account) -> Option<Value<'a>> {
         match &self.binding {
             Binding::Account { read, .. } => read.value(account),
             _ => None,
@@ -170,7 +170,7 @@ impl Setting {
     }
 
     /// The value of this per-key setting in `key`, if it is one.
-    pub fn read_key(&self, key: &Key) -> Option<Value> {
+    pub fn read_key<'a>(&self, key: &'a Key) -> Option<Value<'a>> {
         match &self.binding {
             Binding::Key { read, .. } => read.value(key),
             _ => None,

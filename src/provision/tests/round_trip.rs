@@ -4,7 +4,7 @@
 use super::fixtures::{grp2612_profile, grp2614_profile, target};
 use super::read_back::{read_back, ReadBack};
 use crate::provision::address::Address;
-use crate::provision::assemble::plan;
+use crate::provision::assemble::{file_globals, plan};
 use crate::provision::settings_table::{key_settings, Setting, ACCOUNT_SETTINGS};
 use crate::provision::{render, Format, KeyKind, Profile};
 
@@ -34,11 +34,12 @@ fn every_written_value_reads_back_exactly_once() {
         for format in FORMATS {
             let target = target(model, format);
             let read = rendered(&profile, model, format);
-            let planned = plan(&profile, &target, &target.resolve_model(), &mut Vec::new()).unwrap();
+            let globals = file_globals(&profile, &target);
+            let planned = plan(&profile, &globals, &target, &target.resolve_model(), &mut Vec::new()).unwrap();
             let expected: Vec<(String, String)> = planned
                 .items()
                 .iter()
-                .map(|(address, value)| (name_of(address, format), value.in_format(format).to_owned()))
+                .map(|(address, value)| (name_of(address, format), value.in_format(format).into_owned()))
                 .collect();
             assert_eq!(read.settings, expected, "{model} {format:?}");
             assert_eq!(read.config_version, format.version().to_string());
