@@ -43,7 +43,12 @@ pub(crate) fn write(format: Format, mac: Mac, items: &[(Address, Value)]) -> Res
             }
             Format::V2 => {
                 out.push_str("    <item name=\"");
-                push_escaped(&mut out, &name);
+                // Table names are ASCII letters, digits and dots (a test checks): only raw
+                // aliases need a look.
+                match address {
+                    Address::Known(..) => out.push_str(&name),
+                    _ => push_escaped(&mut out, &name),
+                }
                 out.push_str("\">");
                 push_value(&mut out, format, value);
                 out.push_str("</item>\n");
@@ -94,10 +99,13 @@ mod tests {
 
     #[test]
     fn escaping_agrees_with_quick_xml() {
-        for text in ["", "plain", "<", "a>b", "&amp;", "'\"", "Anna <&\"'> Müller", "\r\n\t", "€<€", "x&"] {
+        let tricky =
+            ["", "plain", "a>b", "&amp;", "'\"", "Anna <&\"'> Müller", "\r\n\t", "€<€", "x&"].map(String::from);
+        let single_bytes = (1..=127u8).map(|byte| char::from(byte).to_string());
+        for text in tricky.into_iter().chain(single_bytes) {
             let mut out = String::from("kept");
-            push_escaped(&mut out, text);
-            assert_eq!(out, format!("kept{}", escape(text)), "{text:?}");
+            push_escaped(&mut out, &text);
+            assert_eq!(out, format!("kept{}", escape(text.as_str())), "{text:?}");
         }
     }
 }

@@ -307,6 +307,7 @@ mod tests {
         for (setting, index) in every_address() {
             let name = setting.v2_name(index);
             assert!(!seen.contains(&name), "{name} twice");
+            assert!(name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.'), "{name} is not plain");
             let (found, found_index) = find_alias(&name.to_uppercase()).unwrap();
             assert_eq!(found.v2_name(found_index as u8), name);
             seen.push(name);
