@@ -33,12 +33,12 @@ impl Address {
 
     #[cfg(test)]
     fn name(&self, format: Format) -> Option<String> {
-        let mut name = String::new();
-        self.push_name(format, &mut name).then_some(name)
+        let mut name = Vec::new();
+        self.push_name(format, &mut name).then(|| String::from_utf8(name).ok()).flatten()
     }
 
     /// Appends its name in `format` to `out`; false, appending nothing, if it has none.
-    pub fn push_name(&self, format: Format, out: &mut String) -> bool {
+    pub fn push_name(&self, format: Format, out: &mut Vec<u8>) -> bool {
         match (format, self) {
             (Format::V1, Address::Known(setting, index)) => match setting.p_number(*index) {
                 Some(p) => push_p_number(out, p),
@@ -46,7 +46,7 @@ impl Address {
             },
             (Format::V1, Address::PNumber(p)) => push_p_number(out, *p),
             (Format::V2, Address::Known(setting, index)) => setting.push_v2_name(*index, out),
-            (Format::V2, Address::Alias(alias)) => out.push_str(alias),
+            (Format::V2, Address::Alias(alias)) => out.extend_from_slice(alias.as_bytes()),
             (Format::V1, Address::Alias(_)) | (Format::V2, Address::PNumber(_)) => return false,
         }
         true
@@ -80,8 +80,8 @@ impl Address {
     }
 }
 
-fn push_p_number(out: &mut String, p: u32) {
-    out.push('P');
+fn push_p_number(out: &mut Vec<u8>, p: u32) {
+    out.push(b'P');
     push_decimal(out, p);
 }
 

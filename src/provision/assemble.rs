@@ -84,7 +84,7 @@ pub(crate) fn plan<'p>(
     warnings: &mut Vec<String>,
 ) -> Result<Plan<'p>, ProvisionError> {
     check_accounts(profile, model, target.format())?;
-    let mut plan = Plan::default();
+    let mut plan = Plan { items: Vec::with_capacity(derived_at_most(profile)) };
 
     plan.put_all(GLOBAL_SETTINGS, 0, |setting| setting.read_global(globals));
     warnings.extend(globals.warnings());
@@ -102,6 +102,16 @@ pub(crate) fn plan<'p>(
 
     plan.put_raw(profile.raw_settings(), warnings);
     Ok(plan)
+}
+
+/// How many settings `profile` derives at the most: each key kind counts up to its
+/// highest key, as gaps in a VPK run are written too.
+fn derived_at_most(profile: &Profile) -> usize {
+    let keys = [KeyKind::Vpk, KeyKind::Mpk].map(|kind| {
+        let highest = profile.keys(kind).keys().next_back().copied().unwrap_or(0);
+        key_settings(kind).len() * usize::from(highest)
+    });
+    GLOBAL_SETTINGS.len() + ACCOUNT_SETTINGS.len() * profile.accounts().count() + keys.iter().sum::<usize>()
 }
 
 /// Refuses accounts beyond the model's, or beyond what a v1 file can address.

@@ -97,12 +97,23 @@ impl<'a> Value<'a> {
 }
 
 /// Appends `number` in decimal to `out`, without going through `fmt`.
-pub(crate) fn push_decimal(out: &mut String, number: u32) {
-    if number >= 10 {
-        push_decimal(out, number / 10);
+pub(crate) fn push_decimal(out: &mut Vec<u8>, number: u32) {
+    let mut digits = [0u8; 10];
+    let mut start = digits.len();
+    let mut rest = number;
+    loop {
+        start -= 1;
+        // rest % 10 < 10: the cast keeps it.
+        digits[start] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
     }
-    // number % 10 < 10: the cast keeps it.
-    out.push(char::from(b'0' + (number % 10) as u8));
+    match &digits[start..] {
+        [digit] => out.push(*digit),
+        more => out.extend_from_slice(more),
+    }
 }
 
 /// Lower-cases `name` and drops spaces, dots, dashes, underscores and slashes, so that
@@ -126,9 +137,9 @@ mod tests {
     #[test]
     fn decimals_match_display() {
         for number in [0, 7, 10, 99, 100, 1363, 23935, 65_535, 1_000_000_000, u32::MAX] {
-            let mut out = String::from("P");
+            let mut out = b"P".to_vec();
             push_decimal(&mut out, number);
-            assert_eq!(out, format!("P{number}"));
+            assert_eq!(out, format!("P{number}").into_bytes());
         }
     }
 

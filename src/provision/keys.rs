@@ -143,7 +143,7 @@ pub(crate) fn keys_to_write<'k>(
             kind.plural()
         )));
     }
-    let mut written = Vec::new();
+    let mut written = Vec::with_capacity(usize::from(highest));
     for index in 1..=highest {
         let slot = match (kind, index <= fixed) {
             (KeyKind::Mpk, _) => Slots::MPK,

@@ -18,18 +18,15 @@ const PER_ITEM: usize = 64;
 /// `<item name="…">` (v2) per setting, indented by two spaces, ending in a newline.
 /// Refuses a setting that has no name in `format`.
 pub(crate) fn write(format: Format, mac: Mac, items: &[(Address, Value)]) -> Result<Vec<u8>, ProvisionError> {
-    let mut out = String::with_capacity(FRAME + PER_ITEM * items.len());
-    out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<gs_provision version=\"1\">\n");
+    let mut out = Vec::with_capacity(FRAME + PER_ITEM * items.len());
+    out.extend_from_slice(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<gs_provision version=\"1\">\n");
     if format == Format::V1 {
-        out.push_str("  <mac>");
-        // to_hex only produces ASCII hex digits.
-        mac.to_hex().iter().for_each(|&digit| out.push(char::from(digit)));
-        out.push_str("</mac>\n");
+        push_all(&mut out, &[b"  <mac>", &mac.to_hex(), b"</mac>\n"]);
     }
-    out.push_str("  <config version=\"");
+    out.extend_from_slice(b"  <config version=\"");
     push_decimal(&mut out, format.version());
-    out.push_str("\">\n");
-    let mut name = String::new();
+    out.extend_from_slice(b"\">\n");
+    let mut name = Vec::new();
     for (address, value) in items {
         name.clear();
         if !address.push_name(format, &mut name) {
@@ -37,30 +34,30 @@ pub(crate) fn write(format: Format, mac: Mac, items: &[(Address, Value)]) -> Res
         }
         match format {
             Format::V1 => {
-                push_all(&mut out, &["    <", &name, ">"]);
+                push_all(&mut out, &[b"    <", &name, b">"]);
                 push_value(&mut out, format, value);
-                push_all(&mut out, &["</", &name, ">\n"]);
+                push_all(&mut out, &[b"</", &name, b">\n"]);
             }
             Format::V2 => {
-                out.push_str("    <item name=\"");
+                out.extend_from_slice(b"    <item name=\"");
                 // Table names are ASCII letters, digits and dots (a test checks): only raw
                 // aliases need a look.
                 match address {
-                    Address::Known(..) => out.push_str(&name),
-                    _ => push_escaped(&mut out, &name),
+                    Address::Known(..) => out.extend_from_slice(&name),
+                    _ => push_escaped(&mut out, &String::from_utf8_lossy(&name)),
                 }
-                out.push_str("\">");
+                out.extend_from_slice(b"\">");
                 push_value(&mut out, format, value);
-                out.push_str("</item>\n");
+                out.extend_from_slice(b"</item>\n");
             }
         }
     }
-    out.push_str("  </config>\n</gs_provision>\n");
-    Ok(out.into_bytes())
+    out.extend_from_slice(b"  </config>\n</gs_provision>\n");
+    Ok(out)
 }
 
 /// Appends `value` as `format` spells it, escaped.
-fn push_value(out: &mut String, format: Format, value: &Value) {
+fn push_value(out: &mut Vec<u8>, format: Format, value: &Value) {
     match value {
         Value::Number(number) => push_decimal(out, *number),
         _ => push_escaped(out, &value.in_format(format)),
@@ -69,17 +66,17 @@ fn push_value(out: &mut String, format: Format, value: &Value) {
 
 /// Appends `text` escaped as [`escape`] escapes it, without a look at each byte's
 /// replacement when there is none (the usual case).
-fn push_escaped(out: &mut String, text: &str) {
+fn push_escaped(out: &mut Vec<u8>, text: &str) {
     let special = |byte: u8| matches!(byte, b'<' | b'>' | b'&' | b'\'' | b'"' | b'\r');
     if text.bytes().fold(false, |any, byte| any | special(byte)) {
-        out.push_str(&escape(text));
+        out.extend_from_slice(escape(text).as_bytes());
     } else {
-        out.push_str(text);
+        out.extend_from_slice(text.as_bytes());
     }
 }
 
-fn push_all(out: &mut String, parts: &[&str]) {
-    parts.iter().for_each(|part| out.push_str(part));
+fn push_all(out: &mut Vec<u8>, parts: &[&[u8]]) {
+    parts.iter().for_each(|part| out.extend_from_slice(part));
 }
 
 /// Why `address` cannot be written in `format`.
@@ -103,9 +100,9 @@ mod tests {
             ["", "plain", "a>b", "&amp;", "'\"", "Anna <&\"'> Müller", "\r\n\t", "€<€", "x&"].map(String::from);
         let single_bytes = (1..=127u8).map(|byte| char::from(byte).to_string());
         for text in tricky.into_iter().chain(single_bytes) {
-            let mut out = String::from("kept");
+            let mut out = b"kept".to_vec();
             push_escaped(&mut out, &text);
-            assert_eq!(out, format!("kept{}", escape(text.as_str())), "{text:?}");
+            assert_eq!(out, format!("kept{}", escape(text.as_str())).into_bytes(), "{text:?}");
         }
     }
 }

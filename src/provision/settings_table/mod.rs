@@ -104,19 +104,19 @@ impl Setting {
     /// The v2 item name for `index`, e.g. `account.2.sip.userid`, `pks.vpk.7.keyMode`.
     #[cfg(test)]
     pub fn v2_name(&self, index: u8) -> String {
-        let mut name = String::new();
+        let mut name = Vec::new();
         self.push_v2_name(index, &mut name);
-        name
+        String::from_utf8(name).unwrap_or_default()
     }
 
     /// Appends the v2 item name for `index` to `out`, e.g. `account.2.sip.userid`.
-    pub fn push_v2_name(&self, index: u8, out: &mut String) {
+    pub fn push_v2_name(&self, index: u8, out: &mut Vec<u8>) {
         if let Some(prefix) = self.indexed_prefix() {
-            out.push_str(prefix);
+            out.extend_from_slice(prefix.as_bytes());
             push_decimal(out, index.into());
-            out.push('.');
+            out.push(b'.');
         }
-        out.push_str(self.alias);
+        out.extend_from_slice(self.alias.as_bytes());
     }
 
     /// What goes before the index in the v2 name: `account.`, `pks.vpk.`, `pks.mpk.`.
