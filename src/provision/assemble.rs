@@ -35,23 +35,28 @@ impl<'p> Plan<'p> {
     /// Puts the raw settings after the derived ones: each replaces the value of its setting
     /// in place, or comes last. Adds a warning for each replacement.
     fn put_raw(&mut self, raw: impl Iterator<Item = (&'p Address, &'p str)>, warnings: &mut Vec<String>) {
-        let mut raw = raw.peekable();
-        if raw.peek().is_none() {
+        let raw: Vec<(&Address, &str)> = raw.collect();
+        if raw.is_empty() {
             return;
         }
-        // Positions of the derived settings, sorted by address, to find the replaced ones.
-        let mut derived: Vec<usize> = (0..self.items.len()).collect();
-        derived.sort_unstable_by(|&a, &b| self.items[a].0.cmp(&self.items[b].0));
-        for (address, value) in raw {
-            match derived.binary_search_by(|&position| self.items[position].0.cmp(address)) {
-                Ok(found) => {
-                    self.items[derived[found]].1 = Value::text(value);
-                    warnings.push(format!(
-                        "raw setting {} replaces the value gspnp derived from the profile",
-                        address.describe()
-                    ));
-                }
-                Err(_) => self.items.push((address.clone(), Value::text(value))),
+        // Each derived setting looks itself up among the (few) raw ones, sorted by address.
+        let mut by_address: Vec<usize> = (0..raw.len()).collect();
+        by_address.sort_by(|&a, &b| raw[a].0.cmp(raw[b].0));
+        let mut replaced = vec![false; raw.len()];
+        for (address, value) in &mut self.items {
+            if let Ok(found) = by_address.binary_search_by(|&r| raw[r].0.cmp(address)) {
+                *value = Value::text(raw[by_address[found]].1);
+                replaced[by_address[found]] = true;
+            }
+        }
+        for (&(address, value), replaced) in raw.iter().zip(replaced) {
+            if replaced {
+                warnings.push(format!(
+                    "raw setting {} replaces the value gspnp derived from the profile",
+                    address.describe()
+                ));
+            } else {
+                self.items.push((address.clone(), Value::text(value)));
             }
             if !matches!(address, Address::Known(..)) {
                 warnings.push(format!("raw setting {} is not in gspnp's table; written unchecked", address.describe()));
