@@ -243,7 +243,7 @@ impl Account {
 
     /// The codec for preference slot `slot` (0-based), the last listed one filling the
     /// slots beyond the list; nothing when no codecs are set.
-    pub(crate) fn codec_choice(&self, slot: usize) -> Option<Value> {
+    pub(crate) fn codec_choice(&self, slot: usize) -> Option<Value<'_>> {
         debug_assert!(slot < CODEC_SLOTS);
         let codec = self.codecs.get(slot).or_else(|| self.codecs.last())?;
         Some(Value::Spelled(codec.spelling()))
@@ -335,7 +335,7 @@ mod tests {
         assert_eq!(account.codec_choice(0), None);
         account.set_codecs(["g722", "pcma"]).unwrap();
         let names: Vec<_> = (0..CODEC_SLOTS)
-            .map(|slot| account.codec_choice(slot).unwrap().in_format(super::super::format::Format::V2).to_owned())
+            .map(|slot| account.codec_choice(slot).unwrap().in_format(super::super::format::Format::V2).into_owned())
             .collect();
         assert_eq!(names, ["G.722", "PCMA", "PCMA", "PCMA", "PCMA", "PCMA", "PCMA", "PCMA"]);
     }

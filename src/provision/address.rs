@@ -3,6 +3,7 @@
 use std::cmp::Ordering;
 use std::fmt;
 
+use super::format::{push_decimal, Format};
 use super::settings_table::Setting;
 
 /// One setting of a file. Table settings know both their names; a raw P-number has only
@@ -19,21 +20,36 @@ pub(crate) enum Address {
 
 impl Address {
     /// The element name in v1 files, e.g. `P47`.
+    #[cfg(test)]
     pub fn v1_name(&self) -> Option<String> {
-        match self {
-            Address::Known(setting, index) => setting.p_number(*index).map(|p| format!("P{p}")),
-            Address::PNumber(p) => Some(format!("P{p}")),
-            Address::Alias(_) => None,
-        }
+        self.name(Format::V1)
     }
 
     /// The item name in v2 files, e.g. `account.1.sip.server.1.address`.
+    #[cfg(test)]
     pub fn v2_name(&self) -> Option<String> {
-        match self {
-            Address::Known(setting, index) => Some(setting.v2_name(*index)),
-            Address::PNumber(_) => None,
-            Address::Alias(alias) => Some(alias.clone()),
+        self.name(Format::V2)
+    }
+
+    #[cfg(test)]
+    fn name(&self, format: Format) -> Option<String> {
+        let mut name = Vec::new();
+        self.push_name(format, &mut name).then(|| String::from_utf8(name).ok()).flatten()
+    }
+
+    /// Appends its name in `format` to `out`; false, appending nothing, if it has none.
+    pub fn push_name(&self, format: Format, out: &mut Vec<u8>) -> bool {
+        match (format, self) {
+            (Format::V1, Address::Known(setting, index)) => match setting.p_number(*index) {
+                Some(p) => push_p_number(out, p),
+                None => return false,
+            },
+            (Format::V1, Address::PNumber(p)) => push_p_number(out, *p),
+            (Format::V2, Address::Known(setting, index)) => setting.push_v2_name(*index, out),
+            (Format::V2, Address::Alias(alias)) => out.extend_from_slice(alias.as_bytes()),
+            (Format::V1, Address::Alias(_)) | (Format::V2, Address::PNumber(_)) => return false,
         }
+        true
     }
 
     /// What messages call it, e.g. "account 1 SIP server", "P8467".
@@ -62,6 +78,11 @@ impl Address {
             Address::Alias(alias) => (2, 0, alias, 0, 0),
         }
     }
+}
+
+fn push_p_number(out: &mut Vec<u8>, p: u32) {
+    out.push(b'P');
+    push_decimal(out, p);
 }
 
 impl PartialEq for Address {

@@ -1,5 +1,7 @@
 //! The two Grandstream XML file formats, and how a value is spelled in each.
 
+use std::borrow::Cow;
+
 use super::error::ProvisionError;
 
 /// Which Grandstream XML format to write.
@@ -59,34 +61,58 @@ impl Spelling {
     }
 }
 
-/// The value of one setting, ready to be written in either format.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Value {
-    /// The same text in both formats (names, numbers, …).
-    Text(String),
+/// The value of one setting, ready to be written in either format; text is borrowed
+/// from the profile, so that planning a file copies no values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Value<'a> {
+    /// The same text in both formats (names, addresses, …).
+    Text(&'a str),
+    /// The same number in both formats.
+    Number(u32),
     /// Spelled differently per format (`1` / `Yes`, `18` / `G.729A/B`, …).
     Spelled(Spelling),
 }
 
-impl Value {
-    pub fn text(text: &str) -> Value {
-        Value::Text(text.to_owned())
+impl<'a> Value<'a> {
+    pub fn text(text: &'a str) -> Value<'a> {
+        Value::Text(text)
     }
 
-    pub fn number(number: impl std::fmt::Display) -> Value {
-        Value::Text(number.to_string())
+    pub fn number(number: impl Into<u32>) -> Value<'a> {
+        Value::Number(number.into())
     }
 
-    pub fn flag(on: bool) -> Value {
+    pub fn flag(on: bool) -> Value<'a> {
         Value::Spelled(Spelling::flag(on))
     }
 
     /// The text to write in `format`.
-    pub fn in_format(&self, format: Format) -> &str {
-        match self {
-            Value::Text(text) => text,
-            Value::Spelled(spelling) => spelling.pick(format),
+    pub fn in_format(&self, format: Format) -> Cow<'a, str> {
+        match *self {
+            Value::Text(text) => Cow::Borrowed(text),
+            Value::Number(number) => Cow::Owned(number.to_string()),
+            Value::Spelled(spelling) => Cow::Borrowed(spelling.pick(format)),
         }
+    }
+}
+
+/// Appends `number` in decimal to `out`, without going through `fmt`.
+pub(crate) fn push_decimal(out: &mut Vec<u8>, number: u32) {
+    let mut digits = [0u8; 10];
+    let mut start = digits.len();
+    let mut rest = number;
+    loop {
+        start -= 1;
+        // rest % 10 < 10: the cast keeps it.
+        digits[start] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    match &digits[start..] {
+        [digit] => out.push(*digit),
+        more => out.extend_from_slice(more),
     }
 }
 
@@ -106,6 +132,15 @@ mod tests {
             assert_eq!(Format::from_version(format.version()), Ok(format));
         }
         assert!(Format::from_version(3).is_err());
+    }
+
+    #[test]
+    fn decimals_match_display() {
+        for number in [0, 7, 10, 99, 100, 1363, 23935, 65_535, 1_000_000_000, u32::MAX] {
+            let mut out = b"P".to_vec();
+            push_decimal(&mut out, number);
+            assert_eq!(out, format!("P{number}").into_bytes());
+        }
     }
 
     #[test]

@@ -152,7 +152,7 @@ impl Globals {
     }
 
     /// The language as written: `auto` is `Automatic` in v2.
-    pub(crate) fn language_value(&self) -> Option<Value> {
+    pub(crate) fn language_value(&self) -> Option<Value<'_>> {
         let language = self.language.as_deref()?;
         Some(if language.eq_ignore_ascii_case("auto") {
             Value::Spelled(Spelling { v1: "auto", v2: "Automatic" })

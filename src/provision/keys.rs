@@ -1,6 +1,5 @@
 //! Programmable keys (VPKs on the screen, MPKs beside it) and which of them a file holds.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use super::account::MOST_ACCOUNTS;
@@ -78,11 +77,6 @@ impl Key {
         Key::new(mode.parse()?, account, label, value)
     }
 
-    /// A key with mode None: what fills a gap in a run of dynamic VPKs.
-    pub(crate) fn none() -> Key {
-        Key { mode: KeyMode::NONE, account: 1, label: String::new(), value: String::new() }
-    }
-
     /// What the key does.
     pub fn mode(&self) -> KeyMode {
         self.mode
@@ -117,6 +111,9 @@ pub(crate) fn check_key_index(kind: KeyKind, index: u8) -> Result<(), ProvisionE
     check_index(kind.name(), index.into(), kind.most(), kind.plural())
 }
 
+/// A key with mode None: what fills a gap in a run of dynamic VPKs.
+static NO_KEY: Key = Key { mode: KeyMode::NONE, account: 1, label: String::new(), value: String::new() };
+
 /// The keys of one kind a file must hold for `model`, in key order.
 ///
 /// VPKs: the run from 1 to the highest configured VPK. An unconfigured fixed VPK is left
@@ -132,7 +129,7 @@ pub(crate) fn keys_to_write<'k>(
     keys: &'k BTreeMap<u8, Key>,
     model: &str,
     capabilities: &Capabilities,
-) -> Result<Vec<(u8, Cow<'k, Key>)>, ProvisionError> {
+) -> Result<Vec<(u8, &'k Key)>, ProvisionError> {
     let (available, fixed) = match kind {
         KeyKind::Vpk => (capabilities.vpks, capabilities.fixed_vpks),
         KeyKind::Mpk => (capabilities.mpks, 0),
@@ -146,7 +143,7 @@ pub(crate) fn keys_to_write<'k>(
             kind.plural()
         )));
     }
-    let mut written = Vec::new();
+    let mut written = Vec::with_capacity(usize::from(highest));
     for index in 1..=highest {
         let slot = match (kind, index <= fixed) {
             (KeyKind::Mpk, _) => Slots::MPK,
@@ -156,9 +153,9 @@ pub(crate) fn keys_to_write<'k>(
         match keys.get(&index) {
             Some(key) => {
                 check_slot(kind, index, key, slot, model, capabilities)?;
-                written.push((index, Cow::Borrowed(key)));
+                written.push((index, key));
             }
-            None if slot == Slots::DYNAMIC_VPK => written.push((index, Cow::Owned(Key::none()))),
+            None if slot == Slots::DYNAMIC_VPK => written.push((index, &NO_KEY)),
             None => {}
         }
     }

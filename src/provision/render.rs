@@ -4,7 +4,7 @@ use std::fmt;
 
 use crate::mac::Mac;
 
-use super::assemble::plan;
+use super::assemble::{file_globals, plan};
 use super::error::{shown, ProvisionError};
 use super::profile::Profile;
 use super::target::Target;
@@ -57,7 +57,8 @@ pub fn render(profile: &Profile, target: &Target) -> Result<Rendered, ProvisionE
             capabilities.mpks
         ));
     }
-    let plan = plan(profile, target, &model, &mut warnings)?;
+    let globals = file_globals(profile, target);
+    let plan = plan(profile, &globals, target, &model, &mut warnings)?;
     let bytes = xml::write(target.format(), target.mac(), plan.items())?;
     Ok(Rendered { file_name: file_name(target.mac()), bytes, warnings })
 }

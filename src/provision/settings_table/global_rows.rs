@@ -17,7 +17,7 @@ const fn value(label: &'static str, alias: &'static str, p: u32, read: fn(&Globa
     setting(label, alias, global(p, Read::Value(read)))
 }
 
-fn protocol(server: Option<&ServerLocation>) -> Option<Value> {
+fn protocol(server: Option<&ServerLocation>) -> Option<Value<'static>> {
     server.map(|server| Value::Spelled(server.protocol().spelling()))
 }
 

@@ -19,7 +19,7 @@ pub(crate) use key_rows::*;
 
 use super::account::Account;
 use super::error::ProvisionError;
-use super::format::Value;
+use super::format::{push_decimal, Value};
 use super::globals::Globals;
 use super::keys::{Key, KeyKind};
 use super::validate::{check_host_port, check_text, LIMIT_GENERAL};
@@ -58,11 +58,11 @@ pub(crate) enum Read<T: 'static> {
     /// A text field, written only when set.
     Optional(fn(&T) -> Option<&str>),
     /// Any other value, written when there is one.
-    Value(fn(&T) -> Option<Value>),
+    Value(fn(&T) -> Option<Value<'_>>),
 }
 
 impl<T> Read<T> {
-    fn value(&self, from: &T) -> Option<Value> {
+    fn value<'a>(&self, from: &'a T) -> Option<Value<'a>> {
         match self {
             Read::Text(get) => Some(Value::text(get(from))),
             Read::Optional(get) => get(from).map(Value::text),
@@ -102,11 +102,21 @@ impl Setting {
     }
 
     /// The v2 item name for `index`, e.g. `account.2.sip.userid`, `pks.vpk.7.keyMode`.
+    #[cfg(test)]
     pub fn v2_name(&self, index: u8) -> String {
-        match self.indexed_prefix() {
-            None => self.alias.to_owned(),
-            Some(prefix) => format!("{prefix}{index}.{}", self.alias),
+        let mut name = Vec::new();
+        self.push_v2_name(index, &mut name);
+        String::from_utf8(name).unwrap_or_default()
+    }
+
+    /// Appends the v2 item name for `index` to `out`, e.g. `account.2.sip.userid`.
+    pub fn push_v2_name(&self, index: u8, out: &mut Vec<u8>) {
+        if let Some(prefix) = self.indexed_prefix() {
+            out.extend_from_slice(prefix.as_bytes());
+            push_decimal(out, index.into());
+            out.push(b'.');
         }
+        out.extend_from_slice(self.alias.as_bytes());
     }
 
     /// What goes before the index in the v2 name: `account.`, `pks.vpk.`, `pks.mpk.`.
@@ -144,7 +154,7 @@ impl Setting {
     }
 
     /// The value of this phone-wide setting in `globals`, if it is one and is set.
-    pub fn read_global(&self, globals: &Globals) -> Option<Value> {
+    pub fn read_global<'a>(&self, globals: &'a Globals) -> Option<Value<'a>> {
         match &self.binding {
             Binding::Global { read, .. } => read.value(globals),
             _ => None,
@@ -152,7 +162,7 @@ impl Setting {
     }
 
     /// The value of this per-account setting in `account`, if it is one and is set.
-    pub fn read_account(&self, account: &Account) -> Option<Value> {
+    pub fn read_account<'a>(&self, account: &'a Account) -> Option<Value<'a>> {
         match &self.binding {
             Binding::Account { read, .. } => read.value(account),
             _ => None,
@@ -160,7 +170,7 @@ impl Setting {
     }
 
     /// The value of this per-key setting in `key`, if it is one.
-    pub fn read_key(&self, key: &Key) -> Option<Value> {
+    pub fn read_key<'a>(&self, key: &'a Key) -> Option<Value<'a>> {
         match &self.binding {
             Binding::Key { read, .. } => read.value(key),
             _ => None,
@@ -297,6 +307,7 @@ mod tests {
         for (setting, index) in every_address() {
             let name = setting.v2_name(index);
             assert!(!seen.contains(&name), "{name} twice");
+            assert!(name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.'), "{name} is not plain");
             let (found, found_index) = find_alias(&name.to_uppercase()).unwrap();
             assert_eq!(found.v2_name(found_index as u8), name);
             seen.push(name);

@@ -4,7 +4,7 @@
 use super::fixtures::{grp2612_profile, grp2614_profile, target};
 use super::read_back::{read_back, ReadBack};
 use crate::provision::address::Address;
-use crate::provision::assemble::plan;
+use crate::provision::assemble::{file_globals, plan};
 use crate::provision::settings_table::{key_settings, Setting, ACCOUNT_SETTINGS};
 use crate::provision::{render, Format, KeyKind, Profile};
 
@@ -34,11 +34,12 @@ fn every_written_value_reads_back_exactly_once() {
         for format in FORMATS {
             let target = target(model, format);
             let read = rendered(&profile, model, format);
-            let planned = plan(&profile, &target, &target.resolve_model(), &mut Vec::new()).unwrap();
+            let globals = file_globals(&profile, &target);
+            let planned = plan(&profile, &globals, &target, &target.resolve_model(), &mut Vec::new()).unwrap();
             let expected: Vec<(String, String)> = planned
                 .items()
                 .iter()
-                .map(|(address, value)| (name_of(address, format), value.in_format(format).to_owned()))
+                .map(|(address, value)| (name_of(address, format), value.in_format(format).into_owned()))
                 .collect();
             assert_eq!(read.settings, expected, "{model} {format:?}");
             assert_eq!(read.config_version, format.version().to_string());
@@ -159,6 +160,24 @@ fn raw_settings_are_written_and_replace_derived_values_in_place() {
     assert!(position("P47") < position("P35"), "the replaced value keeps its place");
     assert!(rendered.warnings.iter().any(|w| w.contains("account 1 SIP server") && w.contains("replaces")));
     assert!(rendered.warnings.iter().any(|w| w.contains("P8467") && w.contains("not in gspnp's table")));
+}
+
+#[test]
+fn raw_settings_of_every_scope_replace_in_place_or_come_last() {
+    let replaced = [("P237", "a.example.com/x"), ("account.2.sip.userid", "2099"), ("pks.vpk.3.description", "Raw")];
+    let mut profile = grp2614_profile();
+    for (name, value) in replaced.iter().chain(&[("account.6.name", "Six")]) {
+        profile.set_raw(name, value).unwrap();
+    }
+    let plain = rendered(&grp2614_profile(), "GRP2614", Format::V2);
+    let file = render(&profile, &target("GRP2614", Format::V2)).unwrap();
+    let read = read_back(&file.bytes);
+    let names = |read: &ReadBack| read.settings.iter().map(|(name, _)| name.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&read)[..plain.settings.len()], names(&plain)[..], "replaced values keep their places");
+    assert_eq!(names(&read)[plain.settings.len()..], ["account.6.name"]);
+    assert_eq!(read.get("provisioning.config.serverPath"), Some("a.example.com/x"));
+    assert_eq!((read.get("account.2.sip.userid"), read.get("pks.vpk.3.description")), (Some("2099"), Some("Raw")));
+    assert_eq!(file.warnings.iter().filter(|w| w.contains("replaces")).count(), replaced.len());
 }
 
 #[test]
