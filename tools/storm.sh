@@ -40,7 +40,7 @@ if [ -z "$kamailio" ]; then
     exit 2
 fi
 modules=$(dirname "$(dpkg -L kamailio 2>/dev/null | grep '/sl\.so$' | head -n 1)")
-(cd "$root" && cargo build --quiet --release -p gspnpd -p gspnp-bench --bin udp-echo)
+(cd "$root" && cargo build --quiet --release -p gspnpd && cargo build --quiet --release -p gspnp-bench --bin udp-echo)
 gspnpd="$root/target/release/gspnpd"
 echo_server="$root/target/release/udp-echo"
 

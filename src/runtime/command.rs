@@ -3,6 +3,7 @@
 use std::net::SocketAddrV4;
 use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::net::UnixDatagram;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use crossbeam_channel::Sender;
@@ -23,16 +24,18 @@ pub(super) enum Command {
 }
 
 /// Wakes the network thread out of poll(). Cheap to clone; a wake while one is already
-/// pending is a no-op.
+/// pending costs no system call.
 #[derive(Clone, Debug)]
 pub(super) struct Waker {
     sender: Arc<UnixDatagram>,
+    pending: Arc<AtomicBool>,
 }
 
 /// The network thread's end of the waker.
 #[derive(Debug)]
 pub(super) struct WakeReceiver {
     receiver: UnixDatagram,
+    pending: Arc<AtomicBool>,
 }
 
 /// A connected pair: wake with one, poll the other.
@@ -40,14 +43,18 @@ pub(super) fn waker() -> std::io::Result<(Waker, WakeReceiver)> {
     let (sender, receiver) = UnixDatagram::pair()?;
     sender.set_nonblocking(true)?;
     receiver.set_nonblocking(true)?;
-    Ok((Waker { sender: Arc::new(sender) }, WakeReceiver { receiver }))
+    let pending = Arc::new(AtomicBool::new(false));
+    Ok((Waker { sender: Arc::new(sender), pending: pending.clone() }, WakeReceiver { receiver, pending }))
 }
 
 impl Waker {
-    /// Makes the next (or current) poll() of the network thread return.
+    /// Makes the next (or current) poll() of the network thread return, unless a wake-up
+    /// it has not yet taken is pending (call after queueing the command it is for).
     pub(super) fn wake(&self) {
-        // A full socket buffer means wake-ups are already pending: nothing to do.
-        let _ = self.sender.send(&[1]);
+        if !self.pending.swap(true, Ordering::AcqRel) {
+            // A full socket buffer means wake-ups are already pending: nothing to do.
+            let _ = self.sender.send(&[1]);
+        }
     }
 }
 
@@ -57,9 +64,39 @@ impl WakeReceiver {
         self.receiver.as_fd()
     }
 
-    /// Consumes every pending wake-up.
+    /// Consumes every pending wake-up. Call before taking the queued commands: a
+    /// command queued after this call wakes the thread again. The flag is cleared after
+    /// the bytes are read, so "pending" always means a byte waits (or this call runs).
     pub(super) fn drain(&self) {
         let mut byte = [0u8; 64];
         while self.receiver.recv(&mut byte).is_ok() {}
+        self.pending.store(false, Ordering::Release);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+
+    fn readable(receiver: &WakeReceiver) -> bool {
+        let mut fds = [PollFd::new(receiver.as_fd(), PollFlags::POLLIN)];
+        poll(&mut fds, PollTimeout::ZERO).unwrap() > 0
+    }
+
+    #[test]
+    fn wakes_coalesce_until_drained_and_none_is_lost_after() {
+        let (waker, receiver) = waker().unwrap();
+        assert!(!readable(&receiver));
+        waker.wake();
+        waker.clone().wake();
+        let mut bytes = [0u8; 8];
+        assert_eq!(receiver.receiver.recv(&mut bytes).unwrap(), 1, "one byte for both");
+        assert!(!readable(&receiver), "the second wake cost no system call");
+        receiver.drain();
+        waker.wake();
+        assert!(readable(&receiver), "a wake after drain is seen");
+        receiver.drain();
+        assert!(!readable(&receiver));
     }
 }
