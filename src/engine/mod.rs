@@ -92,13 +92,14 @@ impl std::error::Error for EngineError {}
 /// ignored when that transaction is gone.
 #[derive(Debug)]
 enum Timer {
+    /// `id` is the NOTIFY transaction's [`NotifyTransaction::id`](transactions::NotifyTransaction).
     NotifyRetransmit {
         mac: Mac,
-        branch: String,
+        id: u64,
     },
     NotifyTimeout {
         mac: Mac,
-        branch: String,
+        id: u64,
     },
     /// Forget the transactions of phones idle for the transaction lifetime.
     Housekeeping,
@@ -205,8 +206,8 @@ impl Engine {
     pub fn handle_timeout(&mut self, now: Instant) {
         while let Some(timer) = self.timers.pop_due(now) {
             match timer {
-                Timer::NotifyRetransmit { mac, branch } => self.retransmit_notify(now, mac, &branch),
-                Timer::NotifyTimeout { mac, branch } => self.notify_timed_out(mac, &branch),
+                Timer::NotifyRetransmit { mac, id } => self.retransmit_notify(now, mac, id),
+                Timer::NotifyTimeout { mac, id } => self.notify_timed_out(mac, id),
                 Timer::Housekeeping => self.housekeeping(now),
                 Timer::DecisionTimeout { ticket } => self.decision_timed_out(ticket),
             }

@@ -18,7 +18,8 @@ impl Engine {
     /// SUBSCRIBE (answering that first), else outside any dialog to its last address.
     pub(super) fn send_notify(&mut self, now: Instant, mac: Mac, url: String) {
         let pending = self.answer_pending(now, mac);
-        let branch = format!("z9hG4bK{}", self.random_hex());
+        let id = self.random.random_u64();
+        let branch = format!("z9hG4bK{id:016x}");
         let call_id_random = self.random_hex();
         let fresh_tag = self.random_hex();
         let Some(record) = self.devices.get_mut(&mac) else { return };
@@ -45,6 +46,7 @@ impl Engine {
         let interval = self.config.timers.t1;
         let payload = super::payload_from(&mut self.spare_payloads, &request);
         record.notify = Some(Box::new(NotifyTransaction {
+            id,
             branch: branch.clone(),
             destination,
             request,
@@ -55,18 +57,18 @@ impl Engine {
             proceeding: false,
         }));
         record.state = DeviceState::Notified;
-        self.notifies.insert(branch.clone(), mac);
+        self.notifies.insert(branch, mac);
         self.transmits.push_back(Transmit { destination, source: local, payload });
         self.stats.notifies_sent += 1;
-        self.timers.push(now + interval, Timer::NotifyRetransmit { mac, branch: branch.clone() });
-        self.timers.push(now + self.config.timers.timeout, Timer::NotifyTimeout { mac, branch });
+        self.timers.push(now + interval, Timer::NotifyRetransmit { mac, id });
+        self.timers.push(now + self.config.timers.timeout, Timer::NotifyTimeout { mac, id });
         let how = if in_dialog { "in its dialog" } else { "outside any dialog" };
         self.log(LogLevel::Info, format!("{mac}: notified at {destination} {how}"));
     }
 
-    pub(super) fn retransmit_notify(&mut self, now: Instant, mac: Mac, branch: &str) {
+    pub(super) fn retransmit_notify(&mut self, now: Instant, mac: Mac, id: u64) {
         let Some(record) = self.devices.get_mut(&mac) else { return };
-        let Some(notify) = record.notify.as_mut().filter(|n| n.branch == branch) else { return };
+        let Some(notify) = record.notify.as_mut().filter(|n| n.id == id) else { return };
         self.transmits.push_back(Transmit {
             destination: notify.destination,
             source: record.local,
@@ -77,13 +79,13 @@ impl Engine {
         notify.interval = if notify.proceeding { t2 } else { (notify.interval * 2).min(t2) };
         let next = now + notify.interval;
         if next < notify.started + self.config.timers.timeout {
-            self.timers.push(next, Timer::NotifyRetransmit { mac, branch: branch.to_string() });
+            self.timers.push(next, Timer::NotifyRetransmit { mac, id });
         }
     }
 
-    pub(super) fn notify_timed_out(&mut self, mac: Mac, branch: &str) {
+    pub(super) fn notify_timed_out(&mut self, mac: Mac, id: u64) {
         let Some(record) = self.devices.get_mut(&mac) else { return };
-        if record.notify.as_ref().is_none_or(|n| n.branch != branch) {
+        if record.notify.as_ref().is_none_or(|n| n.id != id) {
             return;
         }
         self.stats.notifies_timed_out += 1;

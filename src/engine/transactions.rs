@@ -38,6 +38,8 @@ pub struct AnsweredSubscribe {
 /// A NOTIFY client transaction (RFC 3261 §17.1.2, non-INVITE).
 #[derive(Debug, Clone)]
 pub struct NotifyTransaction {
+    /// The 64 random bits of its branch: its timers name it by them.
+    pub id: u64,
     /// Our Via branch: responses are matched by it.
     pub branch: String,
     /// The phone's address.
