@@ -127,8 +127,8 @@ fi
 python3 - "$work/results.jsonl" <<'PY'
 import json, sys
 runs = [json.loads(line) for line in open(sys.argv[1])]
-print("| run | phones | done | failed | handshakes/s | req/resp pairs/s | p50 ms | p99 ms | server CPU s | server peak RSS MiB | simulator CPU s |")
-print("|---|---|---|---|---|---|---|---|---|---|---|")
+print("| run | phones | done | failed | handshakes/s | req/resp pairs/s | p50 ms | p99 ms | server CPU s | server CPU µs per handshake | server peak RSS MiB | simulator CPU s |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|")
 for run in runs:
     s = run["simulator"]
     until = s["until"]
@@ -137,6 +137,7 @@ for run in runs:
     pairs = s["handshakes_per_s"] * (1 if until == "answer" else 2)
     p50 = s["answer_p50_ms"] if until == "answer" else s["notify_p50_ms"]
     p99 = s["answer_p99_ms"] if until == "answer" else s["notify_p99_ms"]
+    per_handshake = run["server_cpu_s"] * 1e6 / done if done else 0
     print(f'| {run["run"]} | {s["phones"]} | {done} | {s["failed"]} | {s["handshakes_per_s"]:,.0f} | {pairs:,.0f} '
-          f'| {p50} | {p99} | {run["server_cpu_s"]} | {run["server_peak_rss_kib"] / 1024:.1f} | {s["cpu_s"]} |')
+          f'| {p50} | {p99} | {run["server_cpu_s"]} | {per_handshake:.0f} | {run["server_peak_rss_kib"] / 1024:.1f} | {s["cpu_s"]} |')
 PY
