@@ -42,4 +42,5 @@ wait "$server" || status=1
 server=
 echo "== gspnpd log: $(grep -c ' fetched ' "$work/gspnpd.log" || true) fetches; last lines:"
 tail -n 4 "$work/gspnpd.log"
+grep -m 3 -E ' (warn|error) ' "$work/gspnpd.log" || true
 exit "$status"

@@ -10,7 +10,7 @@
 # each with PHONES phones kept WINDOW at a time under way (a closed loop: the rate is
 # the server's capacity), then two boot storms against gspnpd over multicast:
 # BOOT_PHONES phones booting within BOOT_SECONDS (SUBSCRIBE->NOTIFY latency), and
-# PHONES phones within 5 s fetching their files. Prints a Markdown table (--json: one
+# PHONES phones within FILES_SECONDS fetching their files over HTTP. Prints a Markdown table (--json: one
 # JSON object per run). Server CPU is utime+stime of the server's processes during the
 # run (start-up excluded), peak RSS their VmHWM summed (Kamailio's shared memory is counted once per worker).
 #
@@ -25,6 +25,7 @@ phones=${PHONES:-50000}
 window=${WINDOW:-512}
 boot_phones=${BOOT_PHONES:-10000}
 boot_seconds=${BOOT_SECONDS:-1}
+files_seconds=${FILES_SECONDS:-20}
 children=${CHILDREN:-2}
 json=false
 [ "${1:-}" = "--json" ] && json=true
@@ -117,7 +118,8 @@ measure "gspnpd boot storm: $boot_phones phones in ${boot_seconds}s" --phones "$
 stop_server
 
 lab_start gspnpd " ready: " "$gspnpd" run --config "$work/gspnpd.toml"
-measure "gspnpd boot storm with files: $phones phones in 5s" --phones "$phones" --ramp 5 --sockets 64 --timeout 300
+measure "gspnpd boot storm with files: $phones phones in ${files_seconds}s" --phones "$phones" \
+    --ramp "$files_seconds" --sockets 64 --timeout 300
 stop_server
 
 if $json; then

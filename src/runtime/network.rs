@@ -71,15 +71,16 @@ impl Network {
             .map_or(MAX_WAIT, |deadline| deadline.saturating_duration_since(now).min(MAX_WAIT));
         let timeout = PollTimeout::try_from(wait.as_millis().max(u128::from(wait > Duration::ZERO)) as i64)
             .unwrap_or(PollTimeout::ZERO);
-        let mut fds = vec![PollFd::new(self.wake.as_fd(), PollFlags::POLLIN)];
-        if let Some(socket) = &self.socket {
-            fds.push(PollFd::new(socket.as_fd(), PollFlags::POLLIN));
-        }
-        if poll(&mut fds, timeout).is_err() {
+        let wake = PollFd::new(self.wake.as_fd(), PollFlags::POLLIN);
+        let mut both =
+            [wake, PollFd::new(self.socket.as_ref().map_or(self.wake.as_fd(), SipSocket::as_fd), PollFlags::POLLIN)];
+        // Without a socket (feed mode) only the waker is watched.
+        let fds = if self.socket.is_some() { &mut both[..] } else { &mut both[..1] };
+        if poll(fds, timeout).is_err() {
             return (true, self.socket.is_some());
         }
         let ready = |fd: &PollFd| fd.any().unwrap_or(false);
-        (ready(&fds[0]), fds.get(1).is_some_and(ready))
+        (fds.first().is_some_and(ready), fds.get(1).is_some_and(ready))
     }
 
     /// Applies every queued command; false on Stop.
