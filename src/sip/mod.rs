@@ -11,7 +11,9 @@
 mod cseq;
 mod error;
 mod event;
+mod fields;
 mod header;
+mod header_lookup;
 mod host;
 mod lex;
 pub mod limits;

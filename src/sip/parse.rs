@@ -30,11 +30,11 @@ pub fn parse(datagram: &[u8]) -> Result<Message<'_>, ParseError> {
     if datagram.len() > MAX_DATAGRAM_LEN {
         return Err(ParseError::DatagramTooLarge);
     }
-    let mut lines = Lines { data: datagram, position: 0 };
+    let mut lines = Lines::new(datagram);
     let start_line = loop {
         match lines.next_line()? {
             None => return Err(ParseError::MissingStartLine),
-            Some([]) => continue,
+            Some(line) if line.bytes.is_empty() => continue,
             Some(line) => break line,
         }
     };
@@ -52,20 +52,57 @@ pub fn parse(datagram: &[u8]) -> Result<Message<'_>, ParseError> {
 /// The lines of a datagram, each without its LF or CRLF.
 struct Lines<'a> {
     data: &'a [u8],
+    /// The longest prefix of `data` that is UTF-8, validated once for all lines.
+    text: &'a str,
     position: usize,
 }
 
+/// One line without its line end.
+struct Line<'a> {
+    bytes: &'a [u8],
+    /// The line as text when it is known to be UTF-8 without a CR in it.
+    clean: Option<&'a str>,
+}
+
 impl<'a> Lines<'a> {
+    fn new(data: &'a [u8]) -> Lines<'a> {
+        let text = match std::str::from_utf8(data) {
+            Ok(text) => text,
+            Err(error) => {
+                data.get(..error.valid_up_to()).and_then(|valid| std::str::from_utf8(valid).ok()).unwrap_or_default()
+            }
+        };
+        Lines { data, text, position: 0 }
+    }
+
     /// The next line; `Ok(None)` at the end of the datagram; [`ParseError::Truncated`]
     /// for a last line with no line end, [`ParseError::LineTooLong`] past the limit.
-    fn next_line(&mut self) -> Result<Option<&'a [u8]>, ParseError> {
+    fn next_line(&mut self) -> Result<Option<Line<'a>>, ParseError> {
         let rest = self.remaining();
         if rest.is_empty() {
             return Ok(None);
         }
         let window = rest.get(..MAX_LINE_LEN + 2).unwrap_or(rest);
-        let newline = window.iter().position(|&byte| byte == b'\n');
-        let Some(newline) = newline else {
+        // The first CR or LF ends the line when it is LF or CR LF; any other CR is
+        // inside the line, which then ends at the next LF.
+        let first_end = memchr::memchr2(b'\r', b'\n', window);
+        let (length, line_end) = match first_end.map(|index| (index, window.get(index..index + 2))) {
+            Some((index, Some([b'\n', ..]) | None)) => (index, 1),
+            Some((index, Some(b"\r\n"))) => (index, 2),
+            _ => return self.next_line_with_bare_cr(rest, window),
+        };
+        if length > MAX_LINE_LEN {
+            return Err(ParseError::LineTooLong);
+        }
+        let start = self.position;
+        self.position += length + line_end;
+        let bytes = rest.get(..length).unwrap_or_default();
+        Ok(Some(Line { bytes, clean: self.text.get(start..start + length) }))
+    }
+
+    /// [`Lines::next_line`] for a line with a CR that does not end it (or no line end).
+    fn next_line_with_bare_cr(&mut self, rest: &'a [u8], window: &[u8]) -> Result<Option<Line<'a>>, ParseError> {
+        let Some(newline) = memchr::memchr(b'\n', window) else {
             return Err(if rest.len() > MAX_LINE_LEN + 1 { ParseError::LineTooLong } else { ParseError::Truncated });
         };
         self.position += newline + 1;
@@ -74,7 +111,7 @@ impl<'a> Lines<'a> {
         if line.len() > MAX_LINE_LEN {
             return Err(ParseError::LineTooLong);
         }
-        Ok(Some(line))
+        Ok(Some(Line { bytes: line, clean: None }))
     }
 
     /// The bytes after the last line read.
@@ -93,8 +130,11 @@ fn request_uri(input: &str) -> IResult<&str, &str> {
     recognize((scheme, char(':'), take_while1(|c: char| c.is_ascii_graphic()))).parse(input)
 }
 
-fn parse_start_line(line: &[u8]) -> Result<StartLine<'_>, ParseError> {
-    let line = std::str::from_utf8(line).map_err(|_| ParseError::NotUtf8StartLine)?;
+fn parse_start_line(line: Line<'_>) -> Result<StartLine<'_>, ParseError> {
+    let line = match line.clean {
+        Some(text) => text,
+        None => std::str::from_utf8(line.bytes).map_err(|_| ParseError::NotUtf8StartLine)?,
+    };
     let bad = |_: nom::Err<nom::error::Error<&str>>| ParseError::BadStartLine;
     if line.get(..4).is_some_and(|prefix| prefix.eq_ignore_ascii_case("SIP/")) {
         let status_code = map_res(take_while_m_n(3, 3, |c: char| c.is_ascii_digit()), str::parse::<u16>);
@@ -121,10 +161,11 @@ struct PendingHeader<'a> {
 
 impl<'a> PendingHeader<'a> {
     /// `name HCOLON value` on the first line of a field.
-    fn start(line: &'a [u8]) -> Result<PendingHeader<'a>, ParseError> {
-        let text = header_text(line)?;
+    fn start(line: Line<'a>) -> Result<PendingHeader<'a>, ParseError> {
+        let text = header_text(&line)?;
         // `token SWS ":"`: the name is a token, then optional white space, then the colon.
-        let (name, value) = text.split_once(':').ok_or(ParseError::BadHeader)?;
+        let colon = memchr::memchr(b':', text.as_bytes()).ok_or(ParseError::BadHeader)?;
+        let (name, value) = (text.get(..colon).unwrap_or_default(), text.get(colon + 1..).unwrap_or_default());
         let name = name.trim_end_matches(is_wsp);
         if !is_token(name) {
             return Err(ParseError::BadHeader);
@@ -132,17 +173,17 @@ impl<'a> PendingHeader<'a> {
         Ok(PendingHeader {
             name: HeaderName::from_wire(name),
             value: Cow::Borrowed(trim_wsp(value)),
-            length: line.len(),
+            length: line.bytes.len(),
         })
     }
 
     /// Appends a continuation line: the fold and the white space around it become one space.
-    fn continue_with(&mut self, line: &'a [u8]) -> Result<(), ParseError> {
-        self.length = self.length.saturating_add(line.len());
+    fn continue_with(&mut self, line: Line<'a>) -> Result<(), ParseError> {
+        self.length = self.length.saturating_add(line.bytes.len());
         if self.length > MAX_LINE_LEN {
             return Err(ParseError::LineTooLong);
         }
-        let more = trim_wsp(header_text(line)?);
+        let more = trim_wsp(header_text(&line)?);
         if !more.is_empty() {
             let value = self.value.to_mut();
             if !value.is_empty() {
@@ -159,8 +200,11 @@ impl<'a> PendingHeader<'a> {
 }
 
 /// A header line as UTF-8 text; a CR inside it (not a line end) is refused.
-fn header_text(line: &[u8]) -> Result<&str, ParseError> {
-    let text = std::str::from_utf8(line).map_err(|_| ParseError::NotUtf8Header)?;
+fn header_text<'a>(line: &Line<'a>) -> Result<&'a str, ParseError> {
+    if let Some(text) = line.clean {
+        return Ok(text);
+    }
+    let text = std::str::from_utf8(line.bytes).map_err(|_| ParseError::NotUtf8Header)?;
     if text.contains('\r') {
         return Err(ParseError::BadHeader);
     }
@@ -173,10 +217,10 @@ fn parse_header_section<'a>(lines: &mut Lines<'a>) -> Result<Vec<Header<'a>>, Pa
     let mut headers = Vec::with_capacity(20);
     let mut pending: Option<PendingHeader<'a>> = None;
     while let Some(line) = lines.next_line()? {
-        if line.is_empty() {
+        if line.bytes.is_empty() {
             break;
         }
-        if line.first().is_some_and(|&byte| is_wsp(char::from(byte))) {
+        if line.bytes.first().is_some_and(|&byte| is_wsp(char::from(byte))) {
             pending.as_mut().ok_or(ParseError::BadHeader)?.continue_with(line)?;
             continue;
         }
@@ -195,11 +239,13 @@ fn parse_header_section<'a>(lines: &mut Lines<'a>) -> Result<Vec<Header<'a>>, Pa
 /// The Content-Length, if any. Several fields must agree.
 fn content_length(headers: &[Header<'_>]) -> Result<Option<usize>, ParseError> {
     let mut found = None;
-    for field in headers.iter().filter(|field| field.name == HeaderName::ContentLength) {
-        let length = all_consuming(map_res(digit1, str::parse::<usize>))
-            .parse(field.value.as_ref())
-            .map_err(|_: nom::Err<nom::error::Error<&str>>| ParseError::BadContentLength)?
-            .1;
+    // The parser maps every spelling of Content-Length to its named variant.
+    for field in headers.iter().filter(|field| matches!(field.name, HeaderName::ContentLength)) {
+        let digits = field.value.as_ref();
+        if digits.is_empty() || !digits.bytes().all(|byte| byte.is_ascii_digit()) {
+            return Err(ParseError::BadContentLength);
+        }
+        let length = digits.parse::<usize>().map_err(|_| ParseError::BadContentLength)?;
         if found.is_some_and(|earlier| earlier != length) {
             return Err(ParseError::ConflictingContentLength);
         }
