@@ -7,8 +7,8 @@ use super::header::KNOWN_HEADERS;
 const BUCKETS: usize = 128;
 const SLOTS: usize = 3;
 const EMPTY: u8 = u8::MAX;
-/// Canonical spellings are compared as this many 64-bit words.
-const WORDS: usize = 3;
+/// The longest canonical spelling that can be folded.
+const MAX_LEN: usize = 24;
 
 /// The rows whose canonical spelling falls in each bucket.
 static BY_BUCKET: [[u8; SLOTS]; BUCKETS] = by_bucket();
@@ -17,35 +17,35 @@ static BY_COMPACT_FORM: [u8; 256] = by_compact_form();
 /// The canonical spelling of each row, folded.
 static FOLDED: [Folded; KNOWN_HEADERS.len()] = folded();
 
-/// A spelling as words for an ASCII case-insensitive compare: its bytes in lower
+/// A spelling folded for an ASCII case-insensitive compare: its bytes in lower
 /// case, and the case bit (0x20) of each of its letters. A byte `b` matches the
 /// spelling's byte `k` exactly when `b | case bit == lower(k)`.
 struct Folded {
     len: usize,
-    lower: [u64; WORDS],
-    case_bits: [u64; WORDS],
+    lower: [u8; MAX_LEN],
+    case_bits: [u8; MAX_LEN],
 }
 
 impl Folded {
     const fn of(spelling: &str) -> Folded {
         let bytes = spelling.as_bytes();
-        assert!(bytes.len() <= WORDS * 8, "a known header name is too long to fold");
-        let mut folded = Folded { len: bytes.len(), lower: [0; WORDS], case_bits: [0; WORDS] };
+        assert!(bytes.len() <= MAX_LEN, "a known header name is too long to fold");
+        let mut folded = Folded { len: bytes.len(), lower: [0; MAX_LEN], case_bits: [0; MAX_LEN] };
         let mut index = 0;
         while index < bytes.len() {
-            let shift = (index % 8) * 8;
-            folded.lower[index / 8] |= (bytes[index].to_ascii_lowercase() as u64) << shift;
+            folded.lower[index] = bytes[index].to_ascii_lowercase();
             if bytes[index].is_ascii_alphabetic() {
-                folded.case_bits[index / 8] |= 0x20 << shift;
+                folded.case_bits[index] = 0x20;
             }
             index += 1;
         }
         folded
     }
 
-    /// True when `words` (a name of `len` bytes, zero-padded) is this spelling in any case.
-    fn matches(&self, len: usize, words: &[u64; WORDS]) -> bool {
-        len == self.len && words.iter().zip(&self.case_bits).map(|(word, case)| word | case).eq(self.lower)
+    /// True when `name` is this spelling in any case.
+    fn matches(&self, name: &[u8]) -> bool {
+        let differences = name.iter().zip(&self.lower).zip(&self.case_bits).map(|((b, l), c)| (b | c) ^ l);
+        name.len() == self.len && differences.fold(0, |all, difference| all | difference) == 0
     }
 }
 
@@ -87,24 +87,13 @@ const fn by_compact_form() -> [u8; 256] {
 }
 
 const fn folded() -> [Folded; KNOWN_HEADERS.len()] {
-    let mut table = [const { Folded { len: 0, lower: [0; WORDS], case_bits: [0; WORDS] } }; KNOWN_HEADERS.len()];
+    let mut table = [const { Folded { len: 0, lower: [0; MAX_LEN], case_bits: [0; MAX_LEN] } }; KNOWN_HEADERS.len()];
     let mut row = 0;
     while row < KNOWN_HEADERS.len() {
         table[row] = Folded::of(KNOWN_HEADERS[row].canonical);
         row += 1;
     }
     table
-}
-
-/// `name` zero-padded into words, if it is short enough to be a known name.
-fn words(name: &[u8]) -> Option<[u64; WORDS]> {
-    let mut padded = [0; WORDS * 8];
-    padded.get_mut(..name.len())?.copy_from_slice(name);
-    let mut words = [0; WORDS];
-    for (word, chunk) in words.iter_mut().zip(padded.chunks_exact(8)) {
-        *word = <[u8; 8]>::try_from(chunk).map_or(0, u64::from_le_bytes);
-    }
-    Some(words)
 }
 
 /// The row of [`KNOWN_HEADERS`] that `name` spells (canonical or compact form,
@@ -115,9 +104,8 @@ pub(super) fn row_of_wire_name(name: &str) -> Option<usize> {
     let row = if bytes.len() == 1 {
         BY_COMPACT_FORM.get(usize::from(first)).copied()
     } else {
-        let words = words(bytes)?;
         let slots = BY_BUCKET.get(bucket(bytes.len(), first))?;
-        slots.iter().copied().find(|&row| FOLDED.get(usize::from(row)).is_some_and(|f| f.matches(bytes.len(), &words)))
+        slots.iter().copied().find(|&row| FOLDED.get(usize::from(row)).is_some_and(|folded| folded.matches(bytes)))
     };
     row.filter(|&row| row != EMPTY).map(usize::from)
 }

@@ -4,13 +4,13 @@ use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use nom::bytes::complete::take_while1;
-use nom::character::complete::{char, digit1};
+use nom::character::complete::char;
 use nom::combinator::map_res;
 use nom::error::ErrorKind;
 use nom::sequence::delimited;
 use nom::{IResult, Parser};
 
-use super::lex::nom_error;
+use super::lex::{byte_class, nom_error, ByteClass};
 
 /// A host: an IPv4 address, an IPv6 address (written in brackets), or a name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -44,8 +44,19 @@ impl fmt::Display for Host<'_> {
     }
 }
 
-fn is_name_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_')
+const fn is_name_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_')
+}
+
+static NAME_BYTES: ByteClass = byte_class!(is_name_byte);
+
+/// The longest prefix of `input` whose bytes `class` holds, if not empty, and the rest.
+fn prefix_in<'t>(input: &'t str, class: &ByteClass, kind: ErrorKind) -> IResult<&'t str, &'t str> {
+    let len = class.prefix_len(input.as_bytes());
+    match (input.get(len..), input.get(..len)) {
+        (Some(rest), Some(prefix)) if len > 0 => Ok((rest, prefix)),
+        _ => Err(nom_error(input, kind)),
+    }
 }
 
 /// A host. Text made only of digits and dots must be a valid IPv4 address.
@@ -55,7 +66,7 @@ pub(crate) fn host(input: &str) -> IResult<&str, Host<'_>> {
         return map_res(delimited(char('['), inside, char(']')), |text: &str| text.parse().map(Host::Ipv6))
             .parse(input);
     }
-    let (rest, name) = take_while1(is_name_char)(input)?;
+    let (rest, name) = prefix_in(input, &NAME_BYTES, ErrorKind::TakeWhile1)?;
     if name.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
         return match name.parse() {
             Ok(address) => Ok((rest, Host::Ipv4(address))),
@@ -67,7 +78,15 @@ pub(crate) fn host(input: &str) -> IResult<&str, Host<'_>> {
 
 /// A decimal port number that fits in 16 bits.
 pub(crate) fn port(input: &str) -> IResult<&str, u16> {
-    map_res(digit1, str::parse::<u16>).parse(input)
+    let (rest, digits) = prefix_in(input, &DIGITS, ErrorKind::Digit)?;
+    let port = digits.parse().map_err(|_| nom_error(input, ErrorKind::MapRes))?;
+    Ok((rest, port))
+}
+
+static DIGITS: ByteClass = byte_class!(is_ascii_digit);
+
+const fn is_ascii_digit(byte: u8) -> bool {
+    byte.is_ascii_digit()
 }
 
 #[cfg(test)]

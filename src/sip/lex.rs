@@ -30,8 +30,10 @@ macro_rules! byte_class {
     }};
 }
 
+pub(crate) use byte_class;
+
 /// [`is_token_byte`] for every byte.
-static TOKEN_BYTES: ByteClass = byte_class!(is_token_byte);
+pub(crate) static TOKEN_BYTES: ByteClass = byte_class!(is_token_byte);
 
 /// A set of bytes, looked up in a table.
 pub(crate) struct ByteClass([bool; 256]);
@@ -63,6 +65,12 @@ pub fn is_token(text: &str) -> bool {
     !text.is_empty() && TOKEN_BYTES.prefix_len(text.as_bytes()) == text.len()
 }
 
+/// A non-empty token at the start of `text`, and the text after it.
+pub(crate) fn split_token(text: &str) -> Option<(&str, &str)> {
+    let len = TOKEN_BYTES.prefix_len(text.as_bytes());
+    Some((text.get(..len).filter(|token| !token.is_empty())?, text.get(len..)?))
+}
+
 /// Space or horizontal tab.
 pub(crate) fn is_wsp(c: char) -> bool {
     c == ' ' || c == '\t'
@@ -71,6 +79,12 @@ pub(crate) fn is_wsp(c: char) -> bool {
 /// [`is_wsp`] for a byte.
 fn is_wsp_byte(byte: &u8) -> bool {
     matches!(byte, b' ' | b'\t')
+}
+
+/// `text` without leading SP/HTAB.
+pub(crate) fn trim_start_wsp(text: &str) -> &str {
+    let start = text.as_bytes().iter().position(|byte| !is_wsp_byte(byte)).unwrap_or(text.len());
+    text.get(start..).unwrap_or_default()
 }
 
 /// `text` without leading and trailing SP/HTAB.
@@ -161,28 +175,37 @@ pub fn unquote(text: &str) -> Cow<'_, str> {
 /// `separator` must be an ASCII byte, so the offset is a char boundary.
 pub(crate) fn find_top_level(text: &str, separator: u8) -> usize {
     let bytes = text.as_bytes();
-    let mut in_quotes = false;
-    let mut in_angle = false;
     let mut index = 0;
     while let Some(&byte) = bytes.get(index) {
-        if in_quotes {
-            match byte {
-                b'\\' => index += 1,
-                b'"' => in_quotes = false,
-                _ => {}
-            }
-        } else if in_angle {
-            in_angle = byte != b'>';
-        } else if byte == separator {
-            return index;
-        } else if byte == b'"' {
-            in_quotes = true;
-        } else if byte == b'<' {
-            in_angle = true;
-        }
-        index += 1;
+        index = match byte {
+            _ if byte == separator => return index,
+            b'"' => after_quoted(bytes, index + 1),
+            b'<' => memchr::memchr(b'>', bytes.get(index + 1..).unwrap_or_default())
+                .map_or(bytes.len(), |end| index + end + 2),
+            _ => index + 1,
+        };
     }
     bytes.len()
+}
+
+/// The offset after the quote that closes a quoted string whose contents start at
+/// `start` (a backslash escapes the next byte), or `bytes.len()` if none does.
+fn after_quoted(bytes: &[u8], start: usize) -> usize {
+    let mut index = start;
+    while let Some(&byte) = bytes.get(index) {
+        match byte {
+            b'\\' => index += 2,
+            b'"' => return index + 1,
+            _ => index += 1,
+        }
+    }
+    bytes.len()
+}
+
+/// `text` split around the first `byte` (ASCII), which neither side keeps.
+pub(crate) fn split_at_byte(text: &str, byte: u8) -> Option<(&str, &str)> {
+    let index = memchr::memchr(byte, text.as_bytes())?;
+    Some((text.get(..index)?, text.get(index + 1..)?))
 }
 
 /// The pieces of a text between top-level separators (see [`find_top_level`]),

@@ -22,12 +22,16 @@ mod method;
 mod name_addr;
 mod params;
 mod parse;
+mod simple_params;
+mod start_line;
 mod uri;
 mod via;
 mod write;
 
 #[cfg(test)]
 mod corpus_tests;
+#[cfg(test)]
+mod fast_path_tests;
 #[cfg(test)]
 pub(crate) mod testdata;
 

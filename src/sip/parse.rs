@@ -6,19 +6,12 @@
 
 use std::borrow::Cow;
 
-use nom::bytes::complete::{tag_no_case, take_while1, take_while_m_n};
-use nom::character::complete::{char, digit1};
-use nom::combinator::{all_consuming, map_res, opt, recognize, rest};
-use nom::sequence::preceded;
-use nom::{IResult, Parser};
-
 use super::error::ParseError;
 use super::header::{Header, HeaderName};
-use super::lex::{is_token, is_wsp, token, trim_wsp};
+use super::lex::{is_wsp, split_token, trim_start_wsp, trim_wsp};
 use super::limits::{MAX_DATAGRAM_LEN, MAX_HEADERS, MAX_LINE_LEN};
 use super::message::{Message, StartLine};
-use super::method::Method;
-use super::uri::scheme;
+use super::start_line::start_line;
 
 /// Parses one datagram. CRLF and bare LF line ends are both accepted, line ends
 /// before the start line are skipped, and a header section that ends with the
@@ -120,36 +113,12 @@ impl<'a> Lines<'a> {
     }
 }
 
-/// The version token `SIP/x.y` (any case for `SIP`).
-fn sip_version(input: &str) -> IResult<&str, &str> {
-    recognize((tag_no_case("SIP/"), digit1, char('.'), digit1)).parse(input)
-}
-
-/// Request-URI: a scheme and `:` followed by visible ASCII (no white space).
-fn request_uri(input: &str) -> IResult<&str, &str> {
-    recognize((scheme, char(':'), take_while1(|c: char| c.is_ascii_graphic()))).parse(input)
-}
-
 fn parse_start_line(line: Line<'_>) -> Result<StartLine<'_>, ParseError> {
     let line = match line.clean {
         Some(text) => text,
         None => std::str::from_utf8(line.bytes).map_err(|_| ParseError::NotUtf8StartLine)?,
     };
-    let bad = |_: nom::Err<nom::error::Error<&str>>| ParseError::BadStartLine;
-    if line.get(..4).is_some_and(|prefix| prefix.eq_ignore_ascii_case("SIP/")) {
-        let status_code = map_res(take_while_m_n(3, 3, |c: char| c.is_ascii_digit()), str::parse::<u16>);
-        let reason = preceded(char(' '), rest);
-        let (_, (version, _, code, reason)) =
-            all_consuming((sip_version, char(' '), status_code, opt(reason))).parse(line).map_err(bad)?;
-        let reason = reason.unwrap_or("");
-        if !(100..=699).contains(&code) || reason.chars().any(|c| c.is_control() && c != '\t') {
-            return Err(ParseError::BadStartLine);
-        }
-        return Ok(StartLine::Response { version, code, reason });
-    }
-    let (_, (method, _, uri, _, version)) =
-        all_consuming((token, char(' '), request_uri, char(' '), sip_version)).parse(line).map_err(bad)?;
-    Ok(StartLine::Request { method: Method::from_token(method), uri, version })
+    start_line(line)
 }
 
 /// A header field being read, until its last continuation line is seen.
@@ -164,12 +133,8 @@ impl<'a> PendingHeader<'a> {
     fn start(line: Line<'a>) -> Result<PendingHeader<'a>, ParseError> {
         let text = header_text(&line)?;
         // `token SWS ":"`: the name is a token, then optional white space, then the colon.
-        let colon = memchr::memchr(b':', text.as_bytes()).ok_or(ParseError::BadHeader)?;
-        let (name, value) = (text.get(..colon).unwrap_or_default(), text.get(colon + 1..).unwrap_or_default());
-        let name = name.trim_end_matches(is_wsp);
-        if !is_token(name) {
-            return Err(ParseError::BadHeader);
-        }
+        let (name, after_name) = split_token(text).ok_or(ParseError::BadHeader)?;
+        let value = trim_start_wsp(after_name).strip_prefix(':').ok_or(ParseError::BadHeader)?;
         Ok(PendingHeader {
             name: HeaderName::from_wire(name),
             value: Cow::Borrowed(trim_wsp(value)),
@@ -256,6 +221,7 @@ fn content_length(headers: &[Header<'_>]) -> Result<Option<usize>, ParseError> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::method::Method;
     use super::*;
 
     const SUBSCRIBE: &str = "SUBSCRIBE sip:MAC%3AC074AD112233@224.0.1.75 SIP/2.0\r\n\
