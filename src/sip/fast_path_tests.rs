@@ -53,6 +53,12 @@ fn every_fast_path_agrees_with_the_whole_grammar() {
             assert_eq!(Params::parse_full(sample), Ok(params), "{sample:?}");
             answered[0] += 1;
         }
+        if let Ok(params) = Params::parse(sample) {
+            for name in params.iter().map(|param| param.name).chain(["rport", "TAG", "x"]) {
+                let found = params.iter().find(|param| param.name.eq_ignore_ascii_case(name));
+                assert_eq!(params.get(name), found, "{sample:?} {name:?}");
+            }
+        }
         let raw = trim_wsp(sample);
         if let Some(via) = Via::parse_usual(raw) {
             assert_eq!(Via::parse_full(raw), via.checked(), "{sample:?}");

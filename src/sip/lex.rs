@@ -176,9 +176,13 @@ pub fn unquote(text: &str) -> Cow<'_, str> {
 pub(crate) fn find_top_level(text: &str, separator: u8) -> usize {
     let bytes = text.as_bytes();
     let mut index = 0;
-    while let Some(&byte) = bytes.get(index) {
-        index = match byte {
-            _ if byte == separator => return index,
+    while let Some(rest) = bytes.get(index..) {
+        let Some(offset) = memchr::memchr3(separator, b'"', b'<', rest) else {
+            break;
+        };
+        index += offset;
+        index = match rest.get(offset).copied().unwrap_or(separator) {
+            byte if byte == separator => return index,
             b'"' => after_quoted(bytes, index + 1),
             b'<' => memchr::memchr(b'>', bytes.get(index + 1..).unwrap_or_default())
                 .map_or(bytes.len(), |end| index + end + 2),

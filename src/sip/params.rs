@@ -112,7 +112,13 @@ impl<'a> Params<'a> {
 
     /// The first parameter called `name` (any case).
     pub fn get(&self, name: &str) -> Option<Param<'a>> {
-        self.iter().find(|param| param.name.eq_ignore_ascii_case(name))
+        // A piece's parameter name is its leading name bytes, so only the pieces whose
+        // leading name bytes are `name` need parsing.
+        let named = |piece: &&str| {
+            let piece = trim_start_wsp(piece);
+            piece.get(..NAME_BYTES.prefix_len(piece.as_bytes())).is_some_and(|found| found.eq_ignore_ascii_case(name))
+        };
+        TopLevelSplit::new(self.raw, b';').skip(1).filter(named).find_map(Param::parse)
     }
 
     /// True when a parameter called `name` is present, with or without a value.
