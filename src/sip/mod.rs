@@ -17,6 +17,7 @@ mod header_lookup;
 mod host;
 mod lex;
 pub mod limits;
+mod lines;
 mod message;
 mod method;
 mod name_addr;

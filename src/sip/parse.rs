@@ -10,6 +10,7 @@ use super::error::ParseError;
 use super::header::{Header, HeaderName};
 use super::lex::{is_wsp, split_token, trim_start_wsp, trim_wsp};
 use super::limits::{MAX_DATAGRAM_LEN, MAX_HEADERS, MAX_LINE_LEN};
+use super::lines::{Line, Lines};
 use super::message::{Message, StartLine};
 use super::start_line::start_line;
 
@@ -40,77 +41,6 @@ pub fn parse(datagram: &[u8]) -> Result<Message<'_>, ParseError> {
         Some(length) => rest.get(..length).ok_or(ParseError::BodyTooShort)?,
     };
     Ok(Message::new(start, headers, content_length, body))
-}
-
-/// The lines of a datagram, each without its LF or CRLF.
-struct Lines<'a> {
-    data: &'a [u8],
-    /// The longest prefix of `data` that is UTF-8, validated once for all lines.
-    text: &'a str,
-    position: usize,
-}
-
-/// One line without its line end.
-struct Line<'a> {
-    bytes: &'a [u8],
-    /// The line as text when it is known to be UTF-8 without a CR in it.
-    clean: Option<&'a str>,
-}
-
-impl<'a> Lines<'a> {
-    fn new(data: &'a [u8]) -> Lines<'a> {
-        let text = match std::str::from_utf8(data) {
-            Ok(text) => text,
-            Err(error) => {
-                data.get(..error.valid_up_to()).and_then(|valid| std::str::from_utf8(valid).ok()).unwrap_or_default()
-            }
-        };
-        Lines { data, text, position: 0 }
-    }
-
-    /// The next line; `Ok(None)` at the end of the datagram; [`ParseError::Truncated`]
-    /// for a last line with no line end, [`ParseError::LineTooLong`] past the limit.
-    fn next_line(&mut self) -> Result<Option<Line<'a>>, ParseError> {
-        let rest = self.remaining();
-        if rest.is_empty() {
-            return Ok(None);
-        }
-        let window = rest.get(..MAX_LINE_LEN + 2).unwrap_or(rest);
-        // The first CR or LF ends the line when it is LF or CR LF; any other CR is
-        // inside the line, which then ends at the next LF.
-        let first_end = memchr::memchr2(b'\r', b'\n', window);
-        let (length, line_end) = match first_end.map(|index| (index, window.get(index..index + 2))) {
-            Some((index, Some([b'\n', ..]) | None)) => (index, 1),
-            Some((index, Some(b"\r\n"))) => (index, 2),
-            _ => return self.next_line_with_bare_cr(rest, window),
-        };
-        if length > MAX_LINE_LEN {
-            return Err(ParseError::LineTooLong);
-        }
-        let start = self.position;
-        self.position += length + line_end;
-        let bytes = rest.get(..length).unwrap_or_default();
-        Ok(Some(Line { bytes, clean: self.text.get(start..start + length) }))
-    }
-
-    /// [`Lines::next_line`] for a line with a CR that does not end it (or no line end).
-    fn next_line_with_bare_cr(&mut self, rest: &'a [u8], window: &[u8]) -> Result<Option<Line<'a>>, ParseError> {
-        let Some(newline) = memchr::memchr(b'\n', window) else {
-            return Err(if rest.len() > MAX_LINE_LEN + 1 { ParseError::LineTooLong } else { ParseError::Truncated });
-        };
-        self.position += newline + 1;
-        let line = rest.get(..newline).unwrap_or_default();
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.len() > MAX_LINE_LEN {
-            return Err(ParseError::LineTooLong);
-        }
-        Ok(Some(Line { bytes: line, clean: None }))
-    }
-
-    /// The bytes after the last line read.
-    fn remaining(&self) -> &'a [u8] {
-        self.data.get(self.position..).unwrap_or_default()
-    }
 }
 
 fn parse_start_line(line: Line<'_>) -> Result<StartLine<'_>, ParseError> {
@@ -345,6 +275,7 @@ mod tests {
         assert_eq!(parse(&with(b"X: \xc3\x28")), Err(ParseError::NotUtf8Header));
         assert_eq!(parse(&with(b" orphan continuation")), Err(ParseError::BadHeader));
         assert_eq!(parse(b"OPTIONS sip:a@b SIP/2.0\r\nX: cut"), Err(ParseError::Truncated));
+        assert_eq!(parse(b"OPTIONS sip:a@b SIP/2.0\r\nX: cut\r"), Err(ParseError::Truncated));
         assert!(parse(&with(b"X: \"\\\0 NUL in a quoted pair\"")).is_ok());
     }
 
