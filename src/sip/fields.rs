@@ -10,32 +10,44 @@ use super::limits::MAX_HEADERS;
 // Positions are stored plus one in a byte.
 const _: () = assert!(MAX_HEADERS < u8::MAX as usize);
 
-/// For each known header, one plus the position of its first field (0: none).
+/// For each known header, the positions of its first and last fields, plus one
+/// (0: none).
 #[derive(Clone, PartialEq, Eq)]
-pub(super) struct FirstFields([u8; KNOWN_HEADERS.len()]);
+pub(super) struct FirstFields {
+    first: [u8; KNOWN_HEADERS.len()],
+    last: [u8; KNOWN_HEADERS.len()],
+}
 
 impl FirstFields {
     /// The index of `headers`, which holds at most [`MAX_HEADERS`] fields.
     pub(super) fn of(headers: &[Header<'_>]) -> FirstFields {
-        let mut first = [0; KNOWN_HEADERS.len()];
+        let mut index = FirstFields { first: [0; KNOWN_HEADERS.len()], last: [0; KNOWN_HEADERS.len()] };
         for (position, field) in headers.iter().enumerate() {
-            let slot = field.name.named_row().and_then(|row| first.get_mut(row));
-            if let (Some(slot @ 0), Ok(mark)) = (slot, u8::try_from(position + 1)) {
-                *slot = mark;
+            let Some(row) = field.name.named_row() else { continue };
+            let (Some(first), Some(last), Ok(mark)) =
+                (index.first.get_mut(row), index.last.get_mut(row), u8::try_from(position + 1))
+            else {
+                continue;
+            };
+            if *first == 0 {
+                *first = mark;
             }
+            *last = mark;
         }
-        FirstFields(first)
+        index
     }
 
     /// The fields of `headers` (those indexed) that `name` matches, in order.
     pub(super) fn fields<'s, 'a>(&self, headers: &'s [Header<'a>], name: HeaderName<'s>) -> Fields<'s, 'a> {
         let matcher = Matcher::new(name);
-        let start = match matcher {
-            Matcher::Known(row) => self.0.get(row).and_then(|mark| usize::from(*mark).checked_sub(1)),
-            Matcher::Other(_) => Some(0),
+        let span = match matcher {
+            Matcher::Known(row) => match (self.first.get(row), self.last.get(row)) {
+                (Some(&first), Some(&last)) if first > 0 => headers.get(usize::from(first - 1)..usize::from(last)),
+                _ => None,
+            },
+            Matcher::Other(_) => Some(headers),
         };
-        let rest = start.and_then(|start| headers.get(start..)).unwrap_or_default();
-        Fields { rest: rest.iter(), matcher }
+        Fields { rest: span.unwrap_or_default().iter(), matcher }
     }
 }
 

@@ -68,12 +68,43 @@ pub(crate) fn host(input: &str) -> IResult<&str, Host<'_>> {
     }
     let (rest, name) = prefix_in(input, &NAME_BYTES, ErrorKind::TakeWhile1)?;
     if name.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-        return match name.parse() {
-            Ok(address) => Ok((rest, Host::Ipv4(address))),
-            Err(_) => Err(nom_error(input, ErrorKind::Verify)),
+        return match dotted_quad(name) {
+            Some(address) => Ok((rest, Host::Ipv4(address))),
+            None => Err(nom_error(input, ErrorKind::Verify)),
         };
     }
     Ok((rest, Host::Name(name)))
+}
+
+/// `text` read as std reads an IPv4 address: four decimal octets separated by
+/// dots, each of one to three digits without a leading zero and at most 255.
+fn dotted_quad(text: &str) -> Option<Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut rest = text.as_bytes();
+    for (index, octet) in octets.iter_mut().enumerate() {
+        let end = rest.iter().position(|&byte| byte == b'.').unwrap_or(rest.len());
+        let (digits, after) = rest.split_at_checked(end)?;
+        *octet = decimal_octet(digits)?;
+        rest = match after.split_first() {
+            Some((b'.', after_dot)) if index < 3 => after_dot,
+            None if index == 3 => after,
+            _ => return None,
+        };
+    }
+    Some(Ipv4Addr::from(octets))
+}
+
+/// One to three decimal digits without a leading zero, at most 255.
+fn decimal_octet(digits: &[u8]) -> Option<u8> {
+    let digit = |byte: &u8| byte.is_ascii_digit().then(|| u16::from(byte - b'0'));
+    let value = match digits {
+        [only] => digit(only)?,
+        [b'0', ..] => return None,
+        [tens, ones] => digit(tens)? * 10 + digit(ones)?,
+        [hundreds, tens, ones] => digit(hundreds)? * 100 + digit(tens)? * 10 + digit(ones)?,
+        _ => return None,
+    };
+    u8::try_from(value).ok()
 }
 
 /// A decimal port number that fits in 16 bits.
@@ -107,6 +138,25 @@ mod tests {
     fn malformed_hosts_are_refused() {
         for bad in ["", "[2001:db8::10", "[zz]", "[]", "999.1.1.1", "1.2.3", ";x"] {
             assert!(host(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn dotted_quads_are_read_as_std_reads_them() {
+        let mut texts: Vec<String> = ["0.0.0.0", "255.255.255.255", "256.1.1.1", "01.2.3.4", "1.2.3.4.", "1..2.3", ""]
+            .map(String::from)
+            .to_vec();
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..200_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let len = 1 + (state % 16) as usize;
+            let text = (0..len).map(|index| b"0123456789.0125."[((state >> (4 * index)) % 16) as usize] as char);
+            texts.push(text.collect());
+        }
+        for text in &texts {
+            assert_eq!(dotted_quad(text), text.parse().ok(), "{text:?}");
         }
     }
 

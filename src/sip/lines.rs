@@ -10,6 +10,7 @@ pub(super) struct Lines<'a> {
     data: &'a [u8],
     /// The longest prefix of `data` that is UTF-8, validated once for all lines.
     text: &'a str,
+    line_ends: LineEnds,
     position: usize,
 }
 
@@ -28,7 +29,7 @@ impl<'a> Lines<'a> {
                 data.get(..error.valid_up_to()).and_then(|valid| std::str::from_utf8(valid).ok()).unwrap_or_default()
             }
         };
-        Lines { data, text, position: 0 }
+        Lines { data, text, line_ends: LineEnds::new(), position: 0 }
     }
 
     /// The next line; `Ok(None)` at the end of the datagram; [`ParseError::Truncated`]
@@ -42,7 +43,7 @@ impl<'a> Lines<'a> {
         }
         // The first CR or LF ends the line when it is LF or CR LF; any other CR is
         // inside the line, which then ends at the next LF.
-        let first_break = memchr::memchr2(b'\r', b'\n', rest.get(..MAX_LINE_LEN + 2).unwrap_or(rest));
+        let first_break = self.line_ends.find(rest.get(..MAX_LINE_LEN + 2).unwrap_or(rest));
         let (length, line_end) = match first_break.map(|offset| (offset, rest.get(offset..offset + 2))) {
             Some((offset, Some([b'\n', ..]))) => (offset, 1),
             Some((offset, None)) if rest.last() == Some(&b'\n') => (offset, 1),
@@ -75,6 +76,31 @@ impl<'a> Lines<'a> {
     /// The bytes after the last line read.
     pub(super) fn remaining(&self) -> &'a [u8] {
         self.data.get(self.position..).unwrap_or_default()
+    }
+}
+
+/// A search for the first CR or LF, with AVX2 when the CPU has it (chosen once per
+/// datagram rather than on every search).
+struct LineEnds {
+    #[cfg(target_arch = "x86_64")]
+    avx2: Option<memchr::arch::x86_64::avx2::memchr::Two>,
+}
+
+impl LineEnds {
+    fn new() -> LineEnds {
+        LineEnds {
+            #[cfg(target_arch = "x86_64")]
+            avx2: memchr::arch::x86_64::avx2::memchr::Two::new(b'\r', b'\n'),
+        }
+    }
+
+    /// The offset of the first CR or LF in `haystack`.
+    fn find(&self, haystack: &[u8]) -> Option<usize> {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(avx2) = &self.avx2 {
+            return avx2.find(haystack);
+        }
+        memchr::memchr2(b'\r', b'\n', haystack)
     }
 }
 

@@ -298,6 +298,20 @@ mod tests {
     }
 
     #[test]
+    fn the_index_of_fields_finds_what_a_scan_finds() {
+        let known = super::super::header::KNOWN_HEADERS.iter().map(|row| row.name);
+        let others = [HeaderName::Other("v"), HeaderName::Other("CALL-id"), HeaderName::Other("x-grandstream-pbx")];
+        let names: Vec<HeaderName<'_>> = known.chain(others).collect();
+        for datagram in super::super::corpus_tests::corpus_and_mutations(1_000) {
+            let Ok(message) = parse(&datagram) else { continue };
+            for name in names.iter().copied().chain(message.header_fields().iter().map(|field| field.name)) {
+                let scanned: Vec<&Header<'_>> = message.headers.iter().filter(|field| field.name == name).collect();
+                assert_eq!(message.fields(name).collect::<Vec<_>>(), scanned, "{name}");
+            }
+        }
+    }
+
+    #[test]
     fn accessors_answer_none_for_the_other_kind_of_message() {
         let response = parse(b"SIP/2.0 200 OK\r\n\r\n").unwrap();
         assert!(!response.is_request());

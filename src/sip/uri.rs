@@ -3,11 +3,8 @@
 
 use std::borrow::Cow;
 
-use nom::character::complete::char;
-use nom::combinator::opt;
 use nom::error::ErrorKind;
-use nom::sequence::preceded;
-use nom::{IResult, Parser};
+use nom::IResult;
 
 use super::error::ParseError;
 use super::host::{host, port, Host};
@@ -157,8 +154,12 @@ impl<'a> SipUri<'a> {
                 Some((user, password)) => (Some(user), password),
                 None => (None, None),
             };
-        let (after_host, (host, port)) =
-            (host, opt(preceded(char(':'), port))).parse(host_part).map_err(|_| ParseError::BadUri)?;
+        let (after_host, host) = host(host_part).map_err(|_| ParseError::BadUri)?;
+        // An optional `:port`; a colon without a port is left for the parameters to refuse.
+        let (after_host, port) = match after_host.strip_prefix(':').map(port) {
+            Some(Ok((after_port, port))) => (after_port, Some(port)),
+            _ => (after_host, None),
+        };
         let (params_text, headers) = match split_at_byte(after_host, b'?') {
             Some((params_text, headers)) => (params_text, Some(headers)),
             None => (after_host, None),
