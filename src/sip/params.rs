@@ -7,7 +7,7 @@ use super::error::ParseError;
 use super::lex::{
     byte_class, is_token_byte, quoted_string, trim_start_wsp, trim_wsp, unquote, ByteClass, TopLevelSplit,
 };
-use super::simple_params::is_simple;
+use super::simple_params::each_simple;
 
 /// Bytes of a parameter name: RFC 3261 `token`, plus what URI `paramchar`
 /// allows (`[ ] / : & $ ( )`), so one type serves header and URI parameters.
@@ -77,9 +77,14 @@ impl<'a> Params<'a> {
     }
 
     /// The list when it has the usual shape: `;name`, `;name=plain` or
-    /// `;name="quoted"` repeated, with no white space (see [`is_simple`]).
+    /// `;name="quoted"` repeated, with no white space (see [`each_simple`]).
     pub(super) fn parse_usual(raw: &'a str) -> Option<Params<'a>> {
-        is_simple(raw).then_some(Params { raw })
+        Params::parse_usual_visiting(raw, |_| {})
+    }
+
+    /// [`Params::parse_usual`], showing `visit` each parameter of a list it accepts.
+    pub(super) fn parse_usual_visiting(raw: &'a str, visit: impl FnMut(Param<'a>)) -> Option<Params<'a>> {
+        each_simple(raw, visit).then_some(Params { raw })
     }
 
     /// [`Params::parse`] by the whole grammar, white space included.

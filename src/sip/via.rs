@@ -40,16 +40,13 @@ impl<'a> Via<'a> {
     /// `;` and `=`. An `rport` value, if any, must be a port number.
     pub fn parse(value: &'a str) -> Result<Via<'a>, ParseError> {
         let raw = trim_wsp(value);
-        match Via::parse_usual(raw) {
-            Some(via) => via.checked(),
-            None => Via::parse_full(raw),
-        }
+        Via::parse_usual(raw).unwrap_or_else(|| Via::parse_full(raw))
     }
 
     /// The usual shape, `token/token/token SP host[:port]` and parameters of the
     /// usual shape (see [`Params::parse_usual`]); `None` for any other, which
     /// [`Via::parse_full`] then reads.
-    pub(super) fn parse_usual(raw: &'a str) -> Option<Via<'a>> {
+    pub(super) fn parse_usual(raw: &'a str) -> Option<Result<Via<'a>, ParseError>> {
         let (protocol, rest) = split_token(raw)?;
         let (version, rest) = split_token(rest.strip_prefix('/')?)?;
         let (transport, rest) = split_token(rest.strip_prefix('/')?)?;
@@ -60,8 +57,17 @@ impl<'a> Via<'a> {
             None => (after_host, None),
         };
         let sent_by = sent_by_and_rest.get(..sent_by_and_rest.len() - rest.len())?;
-        let params = Params::parse_usual(rest)?;
-        Some(Via { protocol, version, transport, host, port, sent_by, params, raw })
+        let mut rport = None;
+        let params = Params::parse_usual_visiting(rest, |param| {
+            if rport.is_none() && param.name.eq_ignore_ascii_case("rport") {
+                rport = Some(param.value);
+            }
+        })?;
+        let via = Via { protocol, version, transport, host, port, sent_by, params, raw };
+        Some(match rport.flatten() {
+            Some(value) if value.parse::<u16>().is_err() => Err(ParseError::BadVia),
+            _ => Ok(via),
+        })
     }
 
     /// [`Via::parse`] by the whole grammar, for a trimmed value.
@@ -77,7 +83,7 @@ impl<'a> Via<'a> {
     }
 
     /// This Via, unless its `rport` has a value that is not a port number.
-    pub(super) fn checked(self) -> Result<Via<'a>, ParseError> {
+    fn checked(self) -> Result<Via<'a>, ParseError> {
         let via = self;
         match via.params.get("rport").and_then(|param| param.value) {
             Some(value) if value.parse::<u16>().is_err() => Err(ParseError::BadVia),
