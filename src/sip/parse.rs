@@ -51,47 +51,31 @@ fn parse_start_line(line: Line<'_>) -> Result<StartLine<'_>, ParseError> {
     start_line(line)
 }
 
-/// A header field being read, until its last continuation line is seen.
-struct PendingHeader<'a> {
-    name: HeaderName<'a>,
-    value: Cow<'a, str>,
-    length: usize,
+/// `name HCOLON value` on the first line of a field.
+fn start_field<'a>(line: &Line<'a>) -> Result<Header<'a>, ParseError> {
+    let text = header_text(line)?;
+    // `token SWS ":"`: the name is a token, then optional white space, then the colon.
+    let (name, after_name) = split_token(text).ok_or(ParseError::BadHeader)?;
+    let value = trim_start_wsp(after_name).strip_prefix(':').ok_or(ParseError::BadHeader)?;
+    Ok(Header { name: HeaderName::from_wire(name), value: Cow::Borrowed(trim_wsp(value)) })
 }
 
-impl<'a> PendingHeader<'a> {
-    /// `name HCOLON value` on the first line of a field.
-    fn start(line: Line<'a>) -> Result<PendingHeader<'a>, ParseError> {
-        let text = header_text(&line)?;
-        // `token SWS ":"`: the name is a token, then optional white space, then the colon.
-        let (name, after_name) = split_token(text).ok_or(ParseError::BadHeader)?;
-        let value = trim_start_wsp(after_name).strip_prefix(':').ok_or(ParseError::BadHeader)?;
-        Ok(PendingHeader {
-            name: HeaderName::from_wire(name),
-            value: Cow::Borrowed(trim_wsp(value)),
-            length: line.bytes.len(),
-        })
+/// Appends a continuation line to `field`, of which `length` bytes have been read
+/// before it: the fold and the white space around it become one space.
+fn continue_field<'a>(field: &mut Header<'a>, length: &mut usize, line: &Line<'a>) -> Result<(), ParseError> {
+    *length = length.saturating_add(line.bytes.len());
+    if *length > MAX_LINE_LEN {
+        return Err(ParseError::LineTooLong);
     }
-
-    /// Appends a continuation line: the fold and the white space around it become one space.
-    fn continue_with(&mut self, line: Line<'a>) -> Result<(), ParseError> {
-        self.length = self.length.saturating_add(line.bytes.len());
-        if self.length > MAX_LINE_LEN {
-            return Err(ParseError::LineTooLong);
+    let more = trim_wsp(header_text(line)?);
+    if !more.is_empty() {
+        let value = field.value.to_mut();
+        if !value.is_empty() {
+            value.push(' ');
         }
-        let more = trim_wsp(header_text(&line)?);
-        if !more.is_empty() {
-            let value = self.value.to_mut();
-            if !value.is_empty() {
-                value.push(' ');
-            }
-            value.push_str(more);
-        }
-        Ok(())
+        value.push_str(more);
     }
-
-    fn finish(self) -> Header<'a> {
-        Header { name: self.name, value: self.value }
-    }
+    Ok(())
 }
 
 /// A header line as UTF-8 text; a CR inside it (not a line end) is refused.
@@ -110,24 +94,22 @@ fn header_text<'a>(line: &Line<'a>) -> Result<&'a str, ParseError> {
 fn parse_header_section<'a>(lines: &mut Lines<'a>) -> Result<Vec<Header<'a>>, ParseError> {
     // Room for a phone's SUBSCRIBE without growing.
     let mut headers = Vec::with_capacity(20);
-    let mut pending: Option<PendingHeader<'a>> = None;
+    // The bytes read of the last field so far, continuation lines included.
+    let mut length = 0;
     while let Some(line) = lines.next_line()? {
         if line.bytes.is_empty() {
             break;
         }
         if line.bytes.first().is_some_and(|&byte| is_wsp(char::from(byte))) {
-            pending.as_mut().ok_or(ParseError::BadHeader)?.continue_with(line)?;
+            continue_field(headers.last_mut().ok_or(ParseError::BadHeader)?, &mut length, &line)?;
             continue;
-        }
-        if let Some(done) = pending.take() {
-            headers.push(done.finish());
         }
         if headers.len() >= MAX_HEADERS {
             return Err(ParseError::TooManyHeaders);
         }
-        pending = Some(PendingHeader::start(line)?);
+        headers.push(start_field(&line)?);
+        length = line.bytes.len();
     }
-    headers.extend(pending.map(PendingHeader::finish));
     Ok(headers)
 }
 
