@@ -67,13 +67,11 @@ pub(crate) fn host(input: &str) -> IResult<&str, Host<'_>> {
             .parse(input);
     }
     let (rest, name) = prefix_in(input, &NAME_BYTES, ErrorKind::TakeWhile1)?;
-    if name.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-        return match dotted_quad(name) {
-            Some(address) => Ok((rest, Host::Ipv4(address))),
-            None => Err(nom_error(input, ErrorKind::Verify)),
-        };
+    match dotted_quad(name) {
+        Some(address) => Ok((rest, Host::Ipv4(address))),
+        None if name.bytes().all(|b| b.is_ascii_digit() || b == b'.') => Err(nom_error(input, ErrorKind::Verify)),
+        None => Ok((rest, Host::Name(name))),
     }
-    Ok((rest, Host::Name(name)))
 }
 
 /// `text` read as std reads an IPv4 address: four decimal octets separated by

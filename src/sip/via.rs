@@ -47,9 +47,16 @@ impl<'a> Via<'a> {
     /// usual shape (see [`Params::parse_usual`]); `None` for any other, which
     /// [`Via::parse_full`] then reads.
     pub(super) fn parse_usual(raw: &'a str) -> Option<Result<Via<'a>, ParseError>> {
-        let (protocol, rest) = split_token(raw)?;
-        let (version, rest) = split_token(rest.strip_prefix('/')?)?;
-        let (transport, rest) = split_token(rest.strip_prefix('/')?)?;
+        let (protocol, version, transport, rest) = match raw.strip_prefix("SIP/2.0/UDP") {
+            // What every phone sends, as the tokens below would read it.
+            Some(rest) => (raw.get(..3)?, raw.get(4..7)?, raw.get(8..11)?, rest),
+            None => {
+                let (protocol, rest) = split_token(raw)?;
+                let (version, rest) = split_token(rest.strip_prefix('/')?)?;
+                let (transport, rest) = split_token(rest.strip_prefix('/')?)?;
+                (protocol, version, transport, rest)
+            }
+        };
         let sent_by_and_rest = rest.strip_prefix(' ')?;
         let (after_host, host) = host(sent_by_and_rest).ok()?;
         let (rest, port) = match after_host.strip_prefix(':') {
