@@ -31,6 +31,9 @@ impl<'a> NameAddr<'a> {
         let (display_name, bracketed_part) = if raw.starts_with('"') {
             let (rest, quoted) = quoted_string(raw).map_err(|_| ParseError::BadNameAddr)?;
             (Some(quoted), rest.trim_start_matches(is_wsp))
+        } else if raw.starts_with('<') {
+            // No display name: what the search below finds at once.
+            (None, raw)
         } else {
             let open = find_top_level(raw, b'<');
             match (raw.get(..open), raw.get(open..)) {
