@@ -231,13 +231,15 @@ fn pathological_but_valid_headers_stay_cheap() {
     assert!(parse_and_exercise(&datagram));
 }
 
-#[test]
-fn random_mutations_of_real_messages_never_panic() {
+/// The captures and torture messages, then `rounds` random mutations of them
+/// (bytes replaced, inserted or removed), reproducibly.
+pub(super) fn corpus_and_mutations(rounds: usize) -> Vec<Vec<u8>> {
     let mut random = Random(0x0dd_ba11_cafe_f00d);
     let seeds: Vec<Vec<u8>> =
         CAPTURES.iter().map(|(name, _)| capture(name)).chain(TORTURE.iter().map(|(_, bytes)| bytes.to_vec())).collect();
     let interesting = b"\r\n \t:;,=\"<>\\%@/[]0";
-    for round in 0..3_000 {
+    let mut all = seeds.clone();
+    for round in 0..rounds {
         let mut datagram = seeds[round % seeds.len()].clone();
         for _ in 0..1 + random.next() % 8 {
             let position = (random.next() as usize) % datagram.len().max(1);
@@ -251,6 +253,14 @@ fn random_mutations_of_real_messages_never_panic() {
                 _ => {}
             }
         }
+        all.push(datagram);
+    }
+    all
+}
+
+#[test]
+fn random_mutations_of_real_messages_never_panic() {
+    for datagram in corpus_and_mutations(3_000) {
         parse_and_exercise(&datagram);
     }
 }

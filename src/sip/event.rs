@@ -2,10 +2,8 @@
 
 use std::borrow::Cow;
 
-use nom::Parser;
-
 use super::error::ParseError;
-use super::lex::{sws, token, trim_wsp};
+use super::lex::{trim_start_wsp, trim_wsp, TOKEN_BYTES};
 use super::params::Params;
 
 /// An Event value such as
@@ -24,8 +22,9 @@ impl<'a> EventHeader<'a> {
     /// Parses `token *(;param)`.
     pub fn parse(value: &'a str) -> Result<EventHeader<'a>, ParseError> {
         let raw = trim_wsp(value);
-        let (rest, (package, _)) =
-            (token, sws).parse(raw).map_err(|_: nom::Err<nom::error::Error<&str>>| ParseError::BadEvent)?;
+        let package_len = TOKEN_BYTES.prefix_len(raw.as_bytes());
+        let package = raw.get(..package_len).filter(|package| !package.is_empty()).ok_or(ParseError::BadEvent)?;
+        let rest = trim_start_wsp(raw.get(package_len..).unwrap_or_default());
         let params = Params::parse(rest).map_err(|_| ParseError::BadEvent)?;
         Ok(EventHeader { package, params, raw })
     }

@@ -3,245 +3,179 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::mem::discriminant;
 
-/// A header field name. Names compare case-insensitively, compact forms are
-/// mapped to their full name (`v` is [`HeaderName::Via`]), and any other name is
-/// kept as sent in `Other`.
-#[derive(Debug, Clone, Copy)]
-pub enum HeaderName<'a> {
-    /// Accept.
-    Accept,
-    /// Accept-Contact (compact `a`).
-    AcceptContact,
-    /// Accept-Encoding.
-    AcceptEncoding,
-    /// Accept-Language.
-    AcceptLanguage,
-    /// Alert-Info.
-    AlertInfo,
-    /// Allow.
-    Allow,
-    /// Allow-Events (compact `u`).
-    AllowEvents,
-    /// Authentication-Info.
-    AuthenticationInfo,
-    /// Authorization.
-    Authorization,
-    /// Call-ID (compact `i`).
-    CallId,
-    /// Call-Info.
-    CallInfo,
-    /// Contact (compact `m`).
-    Contact,
-    /// Content-Disposition.
-    ContentDisposition,
-    /// Content-Encoding (compact `e`).
-    ContentEncoding,
-    /// Content-Language.
-    ContentLanguage,
-    /// Content-Length (compact `l`).
-    ContentLength,
-    /// Content-Type (compact `c`).
-    ContentType,
-    /// CSeq.
-    CSeq,
-    /// Date.
-    Date,
-    /// Error-Info.
-    ErrorInfo,
-    /// Event (compact `o`).
-    Event,
-    /// Expires.
-    Expires,
-    /// From (compact `f`).
-    From,
-    /// Identity (compact `y`).
-    Identity,
-    /// Identity-Info (compact `n`).
-    IdentityInfo,
-    /// In-Reply-To.
-    InReplyTo,
-    /// Max-Forwards.
-    MaxForwards,
-    /// MIME-Version.
-    MimeVersion,
-    /// Min-Expires.
-    MinExpires,
-    /// Organization.
-    Organization,
-    /// Priority.
-    Priority,
-    /// Proxy-Authenticate.
-    ProxyAuthenticate,
-    /// Proxy-Authorization.
-    ProxyAuthorization,
-    /// Proxy-Require.
-    ProxyRequire,
-    /// Reason.
-    Reason,
-    /// Record-Route.
-    RecordRoute,
-    /// Refer-To (compact `r`).
-    ReferTo,
-    /// Referred-By (compact `b`).
-    ReferredBy,
-    /// Reject-Contact (compact `j`).
-    RejectContact,
-    /// Reply-To.
-    ReplyTo,
-    /// Request-Disposition (compact `d`).
-    RequestDisposition,
-    /// Require.
-    Require,
-    /// Retry-After.
-    RetryAfter,
-    /// Route.
-    Route,
-    /// Server.
-    Server,
-    /// Session-Expires (compact `x`).
-    SessionExpires,
-    /// Subject (compact `s`).
-    Subject,
-    /// Subscription-State.
-    SubscriptionState,
-    /// Supported (compact `k`).
-    Supported,
-    /// Timestamp.
-    Timestamp,
-    /// To (compact `t`).
-    To,
-    /// Unsupported.
-    Unsupported,
-    /// User-Agent.
-    UserAgent,
-    /// Via (compact `v`).
-    Via,
-    /// Warning.
-    Warning,
-    /// WWW-Authenticate.
-    WwwAuthenticate,
-    /// Any other name, as sent.
-    Other(&'a str),
-}
+use super::header_lookup::row_of_wire_name;
 
 /// One row of [`KNOWN_HEADERS`].
-struct KnownHeader {
-    name: HeaderName<'static>,
+pub(super) struct KnownHeader {
+    pub(super) name: HeaderName<'static>,
     /// The spelling the writer uses.
-    canonical: &'static str,
+    pub(super) canonical: &'static str,
     /// The one-letter compact form, if the header has one.
-    compact: Option<&'static str>,
+    pub(super) compact: Option<&'static str>,
     /// Whether the grammar allows several comma-separated values in one field.
     list: bool,
 }
 
-const fn known(
-    name: HeaderName<'static>,
-    canonical: &'static str,
-    compact: Option<&'static str>,
-    list: bool,
-) -> KnownHeader {
-    KnownHeader { name, canonical, compact, list }
-}
+/// Declares [`HeaderName`], the [`KNOWN_HEADERS`] table in the same order, and the
+/// table row of each named variant, from one list.
+macro_rules! header_names {
+    ($($(#[$doc:meta])* $variant:ident = $canonical:literal, $compact:expr, $list:literal;)*) => {
+        /// A header field name. Names compare case-insensitively, compact forms are
+        /// mapped to their full name (`v` is [`HeaderName::Via`]), and any other name is
+        /// kept as sent in `Other`.
+        #[derive(Debug, Clone, Copy)]
+        pub enum HeaderName<'a> {
+            $($(#[$doc])* $variant,)*
+            /// Any other name, as sent.
+            Other(&'a str),
+        }
 
-/// Every named header: canonical spelling, compact form, list-valued or not.
-const KNOWN_HEADERS: &[KnownHeader] = &[
-    known(HeaderName::Accept, "Accept", None, true),
-    known(HeaderName::AcceptContact, "Accept-Contact", Some("a"), true),
-    known(HeaderName::AcceptEncoding, "Accept-Encoding", None, true),
-    known(HeaderName::AcceptLanguage, "Accept-Language", None, true),
-    known(HeaderName::AlertInfo, "Alert-Info", None, true),
-    known(HeaderName::Allow, "Allow", None, true),
-    known(HeaderName::AllowEvents, "Allow-Events", Some("u"), true),
-    known(HeaderName::AuthenticationInfo, "Authentication-Info", None, false),
-    known(HeaderName::Authorization, "Authorization", None, false),
-    known(HeaderName::CallId, "Call-ID", Some("i"), false),
-    known(HeaderName::CallInfo, "Call-Info", None, true),
-    known(HeaderName::Contact, "Contact", Some("m"), true),
-    known(HeaderName::ContentDisposition, "Content-Disposition", None, false),
-    known(HeaderName::ContentEncoding, "Content-Encoding", Some("e"), true),
-    known(HeaderName::ContentLanguage, "Content-Language", None, true),
-    known(HeaderName::ContentLength, "Content-Length", Some("l"), false),
-    known(HeaderName::ContentType, "Content-Type", Some("c"), false),
-    known(HeaderName::CSeq, "CSeq", None, false),
-    known(HeaderName::Date, "Date", None, false),
-    known(HeaderName::ErrorInfo, "Error-Info", None, true),
-    known(HeaderName::Event, "Event", Some("o"), false),
-    known(HeaderName::Expires, "Expires", None, false),
-    known(HeaderName::From, "From", Some("f"), false),
-    known(HeaderName::Identity, "Identity", Some("y"), false),
-    known(HeaderName::IdentityInfo, "Identity-Info", Some("n"), false),
-    known(HeaderName::InReplyTo, "In-Reply-To", None, true),
-    known(HeaderName::MaxForwards, "Max-Forwards", None, false),
-    known(HeaderName::MimeVersion, "MIME-Version", None, false),
-    known(HeaderName::MinExpires, "Min-Expires", None, false),
-    known(HeaderName::Organization, "Organization", None, false),
-    known(HeaderName::Priority, "Priority", None, false),
-    known(HeaderName::ProxyAuthenticate, "Proxy-Authenticate", None, false),
-    known(HeaderName::ProxyAuthorization, "Proxy-Authorization", None, false),
-    known(HeaderName::ProxyRequire, "Proxy-Require", None, true),
-    known(HeaderName::Reason, "Reason", None, true),
-    known(HeaderName::RecordRoute, "Record-Route", None, true),
-    known(HeaderName::ReferTo, "Refer-To", Some("r"), false),
-    known(HeaderName::ReferredBy, "Referred-By", Some("b"), false),
-    known(HeaderName::RejectContact, "Reject-Contact", Some("j"), true),
-    known(HeaderName::ReplyTo, "Reply-To", None, false),
-    known(HeaderName::RequestDisposition, "Request-Disposition", Some("d"), true),
-    known(HeaderName::Require, "Require", None, true),
-    known(HeaderName::RetryAfter, "Retry-After", None, false),
-    known(HeaderName::Route, "Route", None, true),
-    known(HeaderName::Server, "Server", None, false),
-    known(HeaderName::SessionExpires, "Session-Expires", Some("x"), false),
-    known(HeaderName::Subject, "Subject", Some("s"), false),
-    known(HeaderName::SubscriptionState, "Subscription-State", None, false),
-    known(HeaderName::Supported, "Supported", Some("k"), true),
-    known(HeaderName::Timestamp, "Timestamp", None, false),
-    known(HeaderName::To, "To", Some("t"), false),
-    known(HeaderName::Unsupported, "Unsupported", None, true),
-    known(HeaderName::UserAgent, "User-Agent", None, false),
-    known(HeaderName::Via, "Via", Some("v"), true),
-    known(HeaderName::Warning, "Warning", None, true),
-    known(HeaderName::WwwAuthenticate, "WWW-Authenticate", None, false),
-];
+        /// The row number of each named header in [`KNOWN_HEADERS`].
+        #[repr(u8)]
+        enum Row {
+            $($variant,)*
+        }
 
-/// For each ASCII byte, the indexes of the rows whose canonical or compact name starts
-/// with it (lower case), built once.
-fn rows_by_initial() -> &'static [Vec<u8>] {
-    static INDEX: std::sync::OnceLock<Vec<Vec<u8>>> = std::sync::OnceLock::new();
-    INDEX.get_or_init(|| {
-        let mut index = vec![Vec::new(); 128];
-        for (row_number, row) in KNOWN_HEADERS.iter().enumerate() {
-            for name in std::iter::once(row.canonical).chain(row.compact) {
-                if let Some(slot) =
-                    name.as_bytes().first().and_then(|c| index.get_mut(usize::from(c.to_ascii_lowercase())))
-                {
-                    let row_number = u8::try_from(row_number).unwrap_or(u8::MAX);
-                    if !slot.contains(&row_number) {
-                        slot.push(row_number);
-                    }
+        /// Every named header: canonical spelling, compact form, list-valued or not.
+        pub(super) const KNOWN_HEADERS: &[KnownHeader] = &[
+            $(KnownHeader { name: HeaderName::$variant, canonical: $canonical, compact: $compact, list: $list },)*
+        ];
+
+        impl HeaderName<'_> {
+            /// The table row of a named variant; `None` for `Other`, whatever it spells.
+            pub(super) fn named_row(&self) -> Option<usize> {
+                match self {
+                    $(HeaderName::$variant => Some(Row::$variant as usize),)*
+                    HeaderName::Other(_) => None,
                 }
             }
         }
-        index
-    })
+    };
+}
+
+header_names! {
+    /// Accept.
+    Accept = "Accept", None, true;
+    /// Accept-Contact (compact `a`).
+    AcceptContact = "Accept-Contact", Some("a"), true;
+    /// Accept-Encoding.
+    AcceptEncoding = "Accept-Encoding", None, true;
+    /// Accept-Language.
+    AcceptLanguage = "Accept-Language", None, true;
+    /// Alert-Info.
+    AlertInfo = "Alert-Info", None, true;
+    /// Allow.
+    Allow = "Allow", None, true;
+    /// Allow-Events (compact `u`).
+    AllowEvents = "Allow-Events", Some("u"), true;
+    /// Authentication-Info.
+    AuthenticationInfo = "Authentication-Info", None, false;
+    /// Authorization.
+    Authorization = "Authorization", None, false;
+    /// Call-ID (compact `i`).
+    CallId = "Call-ID", Some("i"), false;
+    /// Call-Info.
+    CallInfo = "Call-Info", None, true;
+    /// Contact (compact `m`).
+    Contact = "Contact", Some("m"), true;
+    /// Content-Disposition.
+    ContentDisposition = "Content-Disposition", None, false;
+    /// Content-Encoding (compact `e`).
+    ContentEncoding = "Content-Encoding", Some("e"), true;
+    /// Content-Language.
+    ContentLanguage = "Content-Language", None, true;
+    /// Content-Length (compact `l`).
+    ContentLength = "Content-Length", Some("l"), false;
+    /// Content-Type (compact `c`).
+    ContentType = "Content-Type", Some("c"), false;
+    /// CSeq.
+    CSeq = "CSeq", None, false;
+    /// Date.
+    Date = "Date", None, false;
+    /// Error-Info.
+    ErrorInfo = "Error-Info", None, true;
+    /// Event (compact `o`).
+    Event = "Event", Some("o"), false;
+    /// Expires.
+    Expires = "Expires", None, false;
+    /// From (compact `f`).
+    From = "From", Some("f"), false;
+    /// Identity (compact `y`).
+    Identity = "Identity", Some("y"), false;
+    /// Identity-Info (compact `n`).
+    IdentityInfo = "Identity-Info", Some("n"), false;
+    /// In-Reply-To.
+    InReplyTo = "In-Reply-To", None, true;
+    /// Max-Forwards.
+    MaxForwards = "Max-Forwards", None, false;
+    /// MIME-Version.
+    MimeVersion = "MIME-Version", None, false;
+    /// Min-Expires.
+    MinExpires = "Min-Expires", None, false;
+    /// Organization.
+    Organization = "Organization", None, false;
+    /// Priority.
+    Priority = "Priority", None, false;
+    /// Proxy-Authenticate.
+    ProxyAuthenticate = "Proxy-Authenticate", None, false;
+    /// Proxy-Authorization.
+    ProxyAuthorization = "Proxy-Authorization", None, false;
+    /// Proxy-Require.
+    ProxyRequire = "Proxy-Require", None, true;
+    /// Reason.
+    Reason = "Reason", None, true;
+    /// Record-Route.
+    RecordRoute = "Record-Route", None, true;
+    /// Refer-To (compact `r`).
+    ReferTo = "Refer-To", Some("r"), false;
+    /// Referred-By (compact `b`).
+    ReferredBy = "Referred-By", Some("b"), false;
+    /// Reject-Contact (compact `j`).
+    RejectContact = "Reject-Contact", Some("j"), true;
+    /// Reply-To.
+    ReplyTo = "Reply-To", None, false;
+    /// Request-Disposition (compact `d`).
+    RequestDisposition = "Request-Disposition", Some("d"), true;
+    /// Require.
+    Require = "Require", None, true;
+    /// Retry-After.
+    RetryAfter = "Retry-After", None, false;
+    /// Route.
+    Route = "Route", None, true;
+    /// Server.
+    Server = "Server", None, false;
+    /// Session-Expires (compact `x`).
+    SessionExpires = "Session-Expires", Some("x"), false;
+    /// Subject (compact `s`).
+    Subject = "Subject", Some("s"), false;
+    /// Subscription-State.
+    SubscriptionState = "Subscription-State", None, false;
+    /// Supported (compact `k`).
+    Supported = "Supported", Some("k"), true;
+    /// Timestamp.
+    Timestamp = "Timestamp", None, false;
+    /// To (compact `t`).
+    To = "To", Some("t"), false;
+    /// Unsupported.
+    Unsupported = "Unsupported", None, true;
+    /// User-Agent.
+    UserAgent = "User-Agent", None, false;
+    /// Via (compact `v`).
+    Via = "Via", Some("v"), true;
+    /// Warning.
+    Warning = "Warning", None, true;
+    /// WWW-Authenticate.
+    WwwAuthenticate = "WWW-Authenticate", None, false;
 }
 
 impl<'a> HeaderName<'a> {
     /// The header a wire name denotes: full or compact form, any case; else `Other(name)`.
     pub fn from_wire(name: &'a str) -> HeaderName<'a> {
-        // Only the rows whose full or compact name starts with the same letter; lengths
-        // before bytes.
-        let same = |known: &str| known.len() == name.len() && known.eq_ignore_ascii_case(name);
-        let initial = name.as_bytes().first().map_or(0, |c| c.to_ascii_lowercase());
-        rows_by_initial()
-            .get(usize::from(initial))
-            .into_iter()
-            .flatten()
-            .filter_map(|&index| KNOWN_HEADERS.get(usize::from(index)))
-            .find(|row| same(row.canonical) || row.compact.is_some_and(same))
-            .map_or(HeaderName::Other(name), |row| row.name)
+        match row_of_wire_name(name).and_then(|row| KNOWN_HEADERS.get(row)) {
+            Some(row) => row.name,
+            None => HeaderName::Other(name),
+        }
     }
 
     /// The canonical spelling (`Call-ID`), or the `Other` name as sent.
@@ -264,17 +198,15 @@ impl<'a> HeaderName<'a> {
     }
 
     /// The table row of a named header, or of an `Other` that spells a known name.
-    fn row(&self) -> Option<&'static KnownHeader> {
-        let named = self.normalized();
-        KNOWN_HEADERS.iter().find(|row| discriminant(&row.name) == discriminant(&named))
+    pub(super) fn row_number(&self) -> Option<usize> {
+        match self {
+            HeaderName::Other(name) => row_of_wire_name(name),
+            named => named.named_row(),
+        }
     }
 
-    /// `Other("via")` becomes `Via`; everything else stays as it is.
-    fn normalized(self) -> HeaderName<'a> {
-        match self {
-            HeaderName::Other(name) => HeaderName::from_wire(name),
-            named => named,
-        }
+    fn row(&self) -> Option<&'static KnownHeader> {
+        self.row_number().and_then(|row| KNOWN_HEADERS.get(row))
     }
 }
 
@@ -282,10 +214,10 @@ impl PartialEq for HeaderName<'_> {
     /// Same header: named variants by identity, `Other` names case-insensitively,
     /// and an `Other` that spells a known name (`Other("v")`) equals that name.
     fn eq(&self, other: &Self) -> bool {
-        match (self.normalized(), other.normalized()) {
-            (HeaderName::Other(left), HeaderName::Other(right)) => left.eq_ignore_ascii_case(right),
-            (HeaderName::Other(_), _) | (_, HeaderName::Other(_)) => false,
-            (left, right) => discriminant(&left) == discriminant(&right),
+        match (self.row_number(), other.row_number()) {
+            (Some(left), Some(right)) => left == right,
+            (None, None) => self.as_str().eq_ignore_ascii_case(other.as_str()),
+            _ => false,
         }
     }
 }

@@ -11,14 +11,64 @@ use nom::bytes::complete::{take_while, take_while1};
 use nom::error::{Error, ErrorKind};
 use nom::IResult;
 
+/// True for the bytes of an RFC 3261 `token` (§25.1), all ASCII.
+pub(crate) const fn is_token_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'!' | b'%' | b'*' | b'_' | b'+' | b'`' | b'\'' | b'~')
+}
+
+/// The [`ByteClass`] of the bytes for which the `const fn(u8) -> bool` is true,
+/// built at compile time.
+macro_rules! byte_class {
+    ($member:path) => {{
+        let mut table = [false; 256];
+        let mut byte = 0;
+        while byte < 256 {
+            table[byte] = $member(byte as u8);
+            byte += 1;
+        }
+        $crate::sip::lex::ByteClass::from_table(table)
+    }};
+}
+
+pub(crate) use byte_class;
+
+/// [`is_token_byte`] for every byte.
+pub(crate) static TOKEN_BYTES: ByteClass = byte_class!(is_token_byte);
+
+/// A set of bytes, looked up in a table.
+pub(crate) struct ByteClass([bool; 256]);
+
+impl ByteClass {
+    /// The bytes whose entry in `table` is true.
+    pub(crate) const fn from_table(table: [bool; 256]) -> ByteClass {
+        ByteClass(table)
+    }
+
+    /// True when `byte` is in the set.
+    pub(crate) fn contains(&self, byte: u8) -> bool {
+        self.0.get(usize::from(byte)).is_some_and(|&member| member)
+    }
+
+    /// The length of the longest prefix of `bytes` in the set.
+    pub(crate) fn prefix_len(&self, bytes: &[u8]) -> usize {
+        bytes.iter().position(|&byte| !self.contains(byte)).unwrap_or(bytes.len())
+    }
+}
+
 /// True for the characters of an RFC 3261 `token` (§25.1).
 pub fn is_token_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '!' | '%' | '*' | '_' | '+' | '`' | '\'' | '~')
+    u8::try_from(c).is_ok_and(|byte| TOKEN_BYTES.contains(byte))
 }
 
 /// True when `text` is a non-empty RFC 3261 `token`.
 pub fn is_token(text: &str) -> bool {
-    !text.is_empty() && text.chars().all(is_token_char)
+    !text.is_empty() && TOKEN_BYTES.prefix_len(text.as_bytes()) == text.len()
+}
+
+/// A non-empty token at the start of `text`, and the text after it.
+pub(crate) fn split_token(text: &str) -> Option<(&str, &str)> {
+    let len = TOKEN_BYTES.prefix_len(text.as_bytes());
+    Some((text.get(..len).filter(|token| !token.is_empty())?, text.get(len..)?))
 }
 
 /// Space or horizontal tab.
@@ -26,9 +76,24 @@ pub(crate) fn is_wsp(c: char) -> bool {
     c == ' ' || c == '\t'
 }
 
+/// [`is_wsp`] for a byte.
+fn is_wsp_byte(byte: &u8) -> bool {
+    matches!(byte, b' ' | b'\t')
+}
+
+/// `text` without leading SP/HTAB.
+pub(crate) fn trim_start_wsp(text: &str) -> &str {
+    let start = text.as_bytes().iter().position(|byte| !is_wsp_byte(byte)).unwrap_or(text.len());
+    text.get(start..).unwrap_or_default()
+}
+
 /// `text` without leading and trailing SP/HTAB.
 pub(crate) fn trim_wsp(text: &str) -> &str {
-    text.trim_matches(is_wsp)
+    let bytes = text.as_bytes();
+    let start = bytes.iter().position(|byte| !is_wsp_byte(byte)).unwrap_or(bytes.len());
+    let end = bytes.iter().rposition(|byte| !is_wsp_byte(byte)).map_or(start, |last| last + 1);
+    // SP and HTAB are ASCII, so both ends are char boundaries.
+    text.get(start..end).unwrap_or_default()
 }
 
 /// A nom error at `input`, for the hand-written parsers below.
@@ -110,28 +175,41 @@ pub fn unquote(text: &str) -> Cow<'_, str> {
 /// `separator` must be an ASCII byte, so the offset is a char boundary.
 pub(crate) fn find_top_level(text: &str, separator: u8) -> usize {
     let bytes = text.as_bytes();
-    let mut in_quotes = false;
-    let mut in_angle = false;
     let mut index = 0;
-    while let Some(&byte) = bytes.get(index) {
-        if in_quotes {
-            match byte {
-                b'\\' => index += 1,
-                b'"' => in_quotes = false,
-                _ => {}
-            }
-        } else if in_angle {
-            in_angle = byte != b'>';
-        } else if byte == separator {
-            return index;
-        } else if byte == b'"' {
-            in_quotes = true;
-        } else if byte == b'<' {
-            in_angle = true;
-        }
-        index += 1;
+    while let Some(rest) = bytes.get(index..) {
+        let Some(offset) = memchr::memchr3(separator, b'"', b'<', rest) else {
+            break;
+        };
+        index += offset;
+        index = match rest.get(offset).copied().unwrap_or(separator) {
+            byte if byte == separator => return index,
+            b'"' => after_quoted(bytes, index + 1),
+            b'<' => memchr::memchr(b'>', bytes.get(index + 1..).unwrap_or_default())
+                .map_or(bytes.len(), |end| index + end + 2),
+            _ => index + 1,
+        };
     }
     bytes.len()
+}
+
+/// The offset after the quote that closes a quoted string whose contents start at
+/// `start` (a backslash escapes the next byte), or `bytes.len()` if none does.
+fn after_quoted(bytes: &[u8], start: usize) -> usize {
+    let mut index = start;
+    while let Some(&byte) = bytes.get(index) {
+        match byte {
+            b'\\' => index += 2,
+            b'"' => return index + 1,
+            _ => index += 1,
+        }
+    }
+    bytes.len()
+}
+
+/// `text` split around the first `byte` (ASCII), which neither side keeps.
+pub(crate) fn split_at_byte(text: &str, byte: u8) -> Option<(&str, &str)> {
+    let index = memchr::memchr(byte, text.as_bytes())?;
+    Some((text.get(..index)?, text.get(index + 1..)?))
 }
 
 /// The pieces of a text between top-level separators (see [`find_top_level`]),

@@ -7,6 +7,7 @@ use std::ops::Range;
 use super::cseq::CSeq;
 use super::error::ParseError;
 use super::event::EventHeader;
+use super::fields::{Fields, FirstFields};
 use super::header::{Header, HeaderName};
 use super::lex::{find_top_level, is_wsp, trim_wsp};
 use super::method::Method;
@@ -47,6 +48,7 @@ pub struct Message<'a> {
     /// The body: Content-Length bytes, or the rest of the datagram without one.
     pub body: &'a [u8],
     headers: Vec<Header<'a>>,
+    first_fields: FirstFields,
     content_length: Option<usize>,
 }
 
@@ -58,7 +60,8 @@ impl<'a> Message<'a> {
         content_length: Option<usize>,
         body: &'a [u8],
     ) -> Message<'a> {
-        Message { start, body, headers, content_length }
+        let first_fields = FirstFields::of(&headers);
+        Message { start, body, headers, first_fields, content_length }
     }
 
     /// True for a request, false for a response.
@@ -98,14 +101,14 @@ impl<'a> Message<'a> {
 
     /// The whole value of the first field called `name` (a list header is not split).
     pub fn header(&self, name: HeaderName<'_>) -> Option<Cow<'a, str>> {
-        self.headers.iter().find(|field| field.name == name).map(|field| field.value.clone())
+        self.fields(name).next().map(|field| field.value.clone())
     }
 
     /// Every value of `name` across all its fields, in order. List headers (Via,
     /// Contact, Allow, ...) are split at commas outside quoted strings and `<...>`,
     /// trimmed, and empty items skipped; other headers yield each whole field value.
     pub fn headers<'s>(&'s self, name: HeaderName<'s>) -> HeaderValues<'s, 'a> {
-        HeaderValues { fields: self.headers.iter(), name, current: None }
+        HeaderValues { fields: self.fields(name), current: None }
     }
 
     /// The Call-ID.
@@ -148,14 +151,19 @@ impl<'a> Message<'a> {
         self.content_length
     }
 
+    /// The fields called `name`, in order.
+    fn fields<'s>(&'s self, name: HeaderName<'s>) -> Fields<'s, 'a> {
+        self.first_fields.fields(&self.headers, name)
+    }
+
     /// The first field value of `name`, borrowed from the message.
-    fn first_value<'s>(&'s self, name: HeaderName<'_>) -> Option<&'s str> {
-        self.headers.iter().find(|field| field.name == name).map(|field| field.value.as_ref())
+    fn first_value<'s>(&'s self, name: HeaderName<'s>) -> Option<&'s str> {
+        self.fields(name).next().map(|field| field.value.as_ref())
     }
 
     /// Like [`Message::headers`], borrowing from the message.
     fn items<'s>(&'s self, name: HeaderName<'s>) -> impl Iterator<Item = &'s str> + 's {
-        self.headers.iter().filter(move |field| field.name == name).flat_map(|field| {
+        self.fields(name).flat_map(|field| {
             let text: &'s str = &field.value;
             ItemRanges::new(text, field.name.is_list()).filter_map(move |range| text.get(range))
         })
@@ -166,8 +174,7 @@ impl<'a> Message<'a> {
 /// field was folded.
 #[derive(Debug, Clone)]
 pub struct HeaderValues<'s, 'a> {
-    fields: std::slice::Iter<'s, Header<'a>>,
-    name: HeaderName<'s>,
+    fields: Fields<'s, 'a>,
     current: Option<(&'s Cow<'a, str>, ItemRanges<'s>)>,
 }
 
@@ -185,8 +192,7 @@ impl<'a> Iterator for HeaderValues<'_, 'a> {
                     None => self.current = None,
                 }
             }
-            let name = self.name;
-            let field = self.fields.find(|field| field.name == name)?;
+            let field = self.fields.next()?;
             self.current = Some((&field.value, ItemRanges::new(&field.value, field.name.is_list())));
         }
     }
@@ -289,6 +295,20 @@ mod tests {
         assert_eq!(message.headers(HeaderName::Other("x-list")).collect::<Vec<_>>(), ["a, b"]);
         assert_eq!(message.headers(HeaderName::Subject).collect::<Vec<_>>(), [""]);
         assert_eq!(message.headers(HeaderName::Route).count(), 0);
+    }
+
+    #[test]
+    fn the_index_of_fields_finds_what_a_scan_finds() {
+        let known = super::super::header::KNOWN_HEADERS.iter().map(|row| row.name);
+        let others = [HeaderName::Other("v"), HeaderName::Other("CALL-id"), HeaderName::Other("x-grandstream-pbx")];
+        let names: Vec<HeaderName<'_>> = known.chain(others).collect();
+        for datagram in super::super::corpus_tests::corpus_and_mutations(1_000) {
+            let Ok(message) = parse(&datagram) else { continue };
+            for name in names.iter().copied().chain(message.header_fields().iter().map(|field| field.name)) {
+                let scanned: Vec<&Header<'_>> = message.headers.iter().filter(|field| field.name == name).collect();
+                assert_eq!(message.fields(name).collect::<Vec<_>>(), scanned, "{name}");
+            }
+        }
     }
 
     #[test]

@@ -11,21 +11,28 @@
 mod cseq;
 mod error;
 mod event;
+mod fields;
 mod header;
+mod header_lookup;
 mod host;
 mod lex;
 pub mod limits;
+mod lines;
 mod message;
 mod method;
 mod name_addr;
 mod params;
 mod parse;
+mod simple_params;
+mod start_line;
 mod uri;
 mod via;
 mod write;
 
 #[cfg(test)]
 mod corpus_tests;
+#[cfg(test)]
+mod fast_path_tests;
 #[cfg(test)]
 pub(crate) mod testdata;
 

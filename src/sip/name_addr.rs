@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use super::error::ParseError;
-use super::lex::{find_top_level, is_token, is_wsp, quoted_string, trim_wsp, unquote};
+use super::lex::{find_top_level, is_token, is_wsp, quoted_string, split_at_byte, trim_wsp, unquote};
 use super::params::Params;
 use super::uri::Uri;
 
@@ -31,6 +31,9 @@ impl<'a> NameAddr<'a> {
         let (display_name, bracketed_part) = if raw.starts_with('"') {
             let (rest, quoted) = quoted_string(raw).map_err(|_| ParseError::BadNameAddr)?;
             (Some(quoted), rest.trim_start_matches(is_wsp))
+        } else if raw.starts_with('<') {
+            // No display name: what the search below finds at once.
+            (None, raw)
         } else {
             let open = find_top_level(raw, b'<');
             match (raw.get(..open), raw.get(open..)) {
@@ -45,7 +48,7 @@ impl<'a> NameAddr<'a> {
             }
         };
         let inside_and_after = bracketed_part.strip_prefix('<').ok_or(ParseError::BadNameAddr)?;
-        let (uri_text, after) = inside_and_after.split_once('>').ok_or(ParseError::BadNameAddr)?;
+        let (uri_text, after) = split_at_byte(inside_and_after, b'>').ok_or(ParseError::BadNameAddr)?;
         let uri = Uri::parse(uri_text).map_err(|_| ParseError::BadNameAddr)?;
         let params = Params::parse(after).map_err(|_| ParseError::BadNameAddr)?;
         Ok(NameAddr { display_name, uri, bracketed: true, params, raw })

@@ -3,25 +3,28 @@
 
 use std::borrow::Cow;
 
-use nom::branch::alt;
-use nom::bytes::complete::take_while1;
-use nom::character::complete::char;
-use nom::Parser;
-
 use super::error::ParseError;
-use super::lex::{quoted_string, sws, trim_wsp, unquote, TopLevelSplit};
+use super::lex::{
+    byte_class, is_token_byte, quoted_string, trim_start_wsp, trim_wsp, unquote, ByteClass, TopLevelSplit,
+};
+use super::simple_params::each_simple;
 
-/// Characters of a parameter name: RFC 3261 `token`, plus what URI `paramchar`
+/// Bytes of a parameter name: RFC 3261 `token`, plus what URI `paramchar`
 /// allows (`[ ] / : & $ ( )`), so one type serves header and URI parameters.
-fn is_name_char(c: char) -> bool {
-    super::lex::is_token_char(c) || matches!(c, '[' | ']' | '/' | ':' | '&' | '$' | '(' | ')')
+const fn is_name_byte(byte: u8) -> bool {
+    is_token_byte(byte) || matches!(byte, b'[' | b']' | b'/' | b':' | b'&' | b'$' | b'(' | b')')
 }
 
-/// Characters of an unquoted parameter value: visible ASCII except the
-/// separators `;` `,`, the quote and angle brackets.
-fn is_plain_value_char(c: char) -> bool {
-    c.is_ascii_graphic() && !matches!(c, ';' | ',' | '"' | '<' | '>')
+/// Bytes of an unquoted parameter value: visible ASCII except the separators
+/// `;` `,`, the quote and angle brackets.
+const fn is_plain_value_byte(byte: u8) -> bool {
+    byte.is_ascii_graphic() && !matches!(byte, b';' | b',' | b'"' | b'<' | b'>')
 }
+
+/// [`is_name_byte`] for every byte.
+pub(super) static NAME_BYTES: ByteClass = byte_class!(is_name_byte);
+/// [`is_plain_value_byte`] for every byte.
+pub(super) static PLAIN_VALUE_BYTES: ByteClass = byte_class!(is_plain_value_byte);
 
 /// One parameter: its name as sent and its raw value (quotes kept), if it has one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,16 +41,22 @@ impl<'a> Param<'a> {
         self.value.map(unquote)
     }
 
-    /// Reads one trimmed `name[=value]` piece; `None` if it is malformed.
-    fn parse(piece: &'a str) -> Option<Param<'a>> {
+    /// Reads one trimmed `name [SWS "=" SWS value]` piece, the value a quoted-string
+    /// or plain value bytes; `None` if it is malformed.
+    pub(super) fn parse(piece: &'a str) -> Option<Param<'a>> {
         let piece = trim_wsp(piece);
-        let (rest, name) = take_while1::<_, _, nom::error::Error<&str>>(is_name_char)(piece).ok()?;
+        let name_len = NAME_BYTES.prefix_len(piece.as_bytes());
+        let (name, rest) = (piece.get(..name_len).filter(|name| !name.is_empty())?, piece.get(name_len..)?);
         if rest.is_empty() {
             return Some(Param { name, value: None });
         }
-        let (rest, (_, _, _, value)) =
-            (sws, char('='), sws, alt((quoted_string, take_while1(is_plain_value_char)))).parse(rest).ok()?;
-        rest.is_empty().then_some(Param { name, value: Some(value) })
+        let value = trim_start_wsp(trim_start_wsp(rest).strip_prefix('=')?);
+        let valid = if value.starts_with('"') {
+            quoted_string(value).is_ok_and(|(after, _)| after.is_empty())
+        } else {
+            !value.is_empty() && PLAIN_VALUE_BYTES.prefix_len(value.as_bytes()) == value.len()
+        };
+        valid.then_some(Param { name, value: Some(value) })
     }
 }
 
@@ -64,6 +73,22 @@ impl<'a> Params<'a> {
     /// every parameter is well formed: no empty `;;`, no `name=` without a value,
     /// quoted strings closed.
     pub fn parse(raw: &'a str) -> Result<Params<'a>, ParseError> {
+        Params::parse_usual(raw).map_or_else(|| Params::parse_full(raw), Ok)
+    }
+
+    /// The list when it has the usual shape: `;name`, `;name=plain` or
+    /// `;name="quoted"` repeated, with no white space (see [`each_simple`]).
+    pub(super) fn parse_usual(raw: &'a str) -> Option<Params<'a>> {
+        Params::parse_usual_visiting(raw, |_| {})
+    }
+
+    /// [`Params::parse_usual`], showing `visit` each parameter of a list it accepts.
+    pub(super) fn parse_usual_visiting(raw: &'a str, visit: impl FnMut(Param<'a>)) -> Option<Params<'a>> {
+        each_simple(raw, visit).then_some(Params { raw })
+    }
+
+    /// [`Params::parse`] by the whole grammar, white space included.
+    pub(super) fn parse_full(raw: &'a str) -> Result<Params<'a>, ParseError> {
         let mut pieces = TopLevelSplit::new(raw, b';');
         if pieces.next().is_some_and(|before_first| !trim_wsp(before_first).is_empty()) {
             return Err(ParseError::BadParams);
@@ -92,7 +117,13 @@ impl<'a> Params<'a> {
 
     /// The first parameter called `name` (any case).
     pub fn get(&self, name: &str) -> Option<Param<'a>> {
-        self.iter().find(|param| param.name.eq_ignore_ascii_case(name))
+        // A piece's parameter name is its leading name bytes, so only the pieces whose
+        // leading name bytes are `name` need parsing.
+        let named = |piece: &&str| {
+            let piece = trim_start_wsp(piece);
+            piece.get(..NAME_BYTES.prefix_len(piece.as_bytes())).is_some_and(|found| found.eq_ignore_ascii_case(name))
+        };
+        TopLevelSplit::new(self.raw, b';').skip(1).filter(named).find_map(Param::parse)
     }
 
     /// True when a parameter called `name` is present, with or without a value.

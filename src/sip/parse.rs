@@ -6,19 +6,13 @@
 
 use std::borrow::Cow;
 
-use nom::bytes::complete::{tag_no_case, take_while1, take_while_m_n};
-use nom::character::complete::{char, digit1};
-use nom::combinator::{all_consuming, map_res, opt, recognize, rest};
-use nom::sequence::preceded;
-use nom::{IResult, Parser};
-
 use super::error::ParseError;
 use super::header::{Header, HeaderName};
-use super::lex::{is_token, is_wsp, token, trim_wsp};
+use super::lex::{is_wsp, split_token, trim_start_wsp, trim_wsp};
 use super::limits::{MAX_DATAGRAM_LEN, MAX_HEADERS, MAX_LINE_LEN};
+use super::lines::{Line, Lines};
 use super::message::{Message, StartLine};
-use super::method::Method;
-use super::uri::scheme;
+use super::start_line::start_line;
 
 /// Parses one datagram. CRLF and bare LF line ends are both accepted, line ends
 /// before the start line are skipped, and a header section that ends with the
@@ -30,11 +24,11 @@ pub fn parse(datagram: &[u8]) -> Result<Message<'_>, ParseError> {
     if datagram.len() > MAX_DATAGRAM_LEN {
         return Err(ParseError::DatagramTooLarge);
     }
-    let mut lines = Lines { data: datagram, position: 0 };
+    let mut lines = Lines::new(datagram);
     let start_line = loop {
         match lines.next_line()? {
             None => return Err(ParseError::MissingStartLine),
-            Some([]) => continue,
+            Some(line) if line.bytes.is_empty() => continue,
             Some(line) => break line,
         }
     };
@@ -49,118 +43,47 @@ pub fn parse(datagram: &[u8]) -> Result<Message<'_>, ParseError> {
     Ok(Message::new(start, headers, content_length, body))
 }
 
-/// The lines of a datagram, each without its LF or CRLF.
-struct Lines<'a> {
-    data: &'a [u8],
-    position: usize,
+fn parse_start_line(line: Line<'_>) -> Result<StartLine<'_>, ParseError> {
+    let line = match line.clean {
+        Some(text) => text,
+        None => std::str::from_utf8(line.bytes).map_err(|_| ParseError::NotUtf8StartLine)?,
+    };
+    start_line(line)
 }
 
-impl<'a> Lines<'a> {
-    /// The next line; `Ok(None)` at the end of the datagram; [`ParseError::Truncated`]
-    /// for a last line with no line end, [`ParseError::LineTooLong`] past the limit.
-    fn next_line(&mut self) -> Result<Option<&'a [u8]>, ParseError> {
-        let rest = self.remaining();
-        if rest.is_empty() {
-            return Ok(None);
-        }
-        let window = rest.get(..MAX_LINE_LEN + 2).unwrap_or(rest);
-        let newline = window.iter().position(|&byte| byte == b'\n');
-        let Some(newline) = newline else {
-            return Err(if rest.len() > MAX_LINE_LEN + 1 { ParseError::LineTooLong } else { ParseError::Truncated });
-        };
-        self.position += newline + 1;
-        let line = rest.get(..newline).unwrap_or_default();
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.len() > MAX_LINE_LEN {
-            return Err(ParseError::LineTooLong);
-        }
-        Ok(Some(line))
-    }
-
-    /// The bytes after the last line read.
-    fn remaining(&self) -> &'a [u8] {
-        self.data.get(self.position..).unwrap_or_default()
-    }
+/// `name HCOLON value` on the first line of a field.
+fn start_field<'a>(line: &Line<'a>) -> Result<Header<'a>, ParseError> {
+    let text = header_text(line)?;
+    // `token SWS ":"`: the name is a token, then optional white space, then the colon.
+    let (name, after_name) = split_token(text).ok_or(ParseError::BadHeader)?;
+    let value = trim_start_wsp(after_name).strip_prefix(':').ok_or(ParseError::BadHeader)?;
+    Ok(Header { name: HeaderName::from_wire(name), value: Cow::Borrowed(trim_wsp(value)) })
 }
 
-/// The version token `SIP/x.y` (any case for `SIP`).
-fn sip_version(input: &str) -> IResult<&str, &str> {
-    recognize((tag_no_case("SIP/"), digit1, char('.'), digit1)).parse(input)
-}
-
-/// Request-URI: a scheme and `:` followed by visible ASCII (no white space).
-fn request_uri(input: &str) -> IResult<&str, &str> {
-    recognize((scheme, char(':'), take_while1(|c: char| c.is_ascii_graphic()))).parse(input)
-}
-
-fn parse_start_line(line: &[u8]) -> Result<StartLine<'_>, ParseError> {
-    let line = std::str::from_utf8(line).map_err(|_| ParseError::NotUtf8StartLine)?;
-    let bad = |_: nom::Err<nom::error::Error<&str>>| ParseError::BadStartLine;
-    if line.get(..4).is_some_and(|prefix| prefix.eq_ignore_ascii_case("SIP/")) {
-        let status_code = map_res(take_while_m_n(3, 3, |c: char| c.is_ascii_digit()), str::parse::<u16>);
-        let reason = preceded(char(' '), rest);
-        let (_, (version, _, code, reason)) =
-            all_consuming((sip_version, char(' '), status_code, opt(reason))).parse(line).map_err(bad)?;
-        let reason = reason.unwrap_or("");
-        if !(100..=699).contains(&code) || reason.chars().any(|c| c.is_control() && c != '\t') {
-            return Err(ParseError::BadStartLine);
-        }
-        return Ok(StartLine::Response { version, code, reason });
+/// Appends a continuation line to `field`, of which `length` bytes have been read
+/// before it: the fold and the white space around it become one space.
+fn continue_field<'a>(field: &mut Header<'a>, length: &mut usize, line: &Line<'a>) -> Result<(), ParseError> {
+    *length = length.saturating_add(line.bytes.len());
+    if *length > MAX_LINE_LEN {
+        return Err(ParseError::LineTooLong);
     }
-    let (_, (method, _, uri, _, version)) =
-        all_consuming((token, char(' '), request_uri, char(' '), sip_version)).parse(line).map_err(bad)?;
-    Ok(StartLine::Request { method: Method::from_token(method), uri, version })
-}
-
-/// A header field being read, until its last continuation line is seen.
-struct PendingHeader<'a> {
-    name: HeaderName<'a>,
-    value: Cow<'a, str>,
-    length: usize,
-}
-
-impl<'a> PendingHeader<'a> {
-    /// `name HCOLON value` on the first line of a field.
-    fn start(line: &'a [u8]) -> Result<PendingHeader<'a>, ParseError> {
-        let text = header_text(line)?;
-        // `token SWS ":"`: the name is a token, then optional white space, then the colon.
-        let (name, value) = text.split_once(':').ok_or(ParseError::BadHeader)?;
-        let name = name.trim_end_matches(is_wsp);
-        if !is_token(name) {
-            return Err(ParseError::BadHeader);
+    let more = trim_wsp(header_text(line)?);
+    if !more.is_empty() {
+        let value = field.value.to_mut();
+        if !value.is_empty() {
+            value.push(' ');
         }
-        Ok(PendingHeader {
-            name: HeaderName::from_wire(name),
-            value: Cow::Borrowed(trim_wsp(value)),
-            length: line.len(),
-        })
+        value.push_str(more);
     }
-
-    /// Appends a continuation line: the fold and the white space around it become one space.
-    fn continue_with(&mut self, line: &'a [u8]) -> Result<(), ParseError> {
-        self.length = self.length.saturating_add(line.len());
-        if self.length > MAX_LINE_LEN {
-            return Err(ParseError::LineTooLong);
-        }
-        let more = trim_wsp(header_text(line)?);
-        if !more.is_empty() {
-            let value = self.value.to_mut();
-            if !value.is_empty() {
-                value.push(' ');
-            }
-            value.push_str(more);
-        }
-        Ok(())
-    }
-
-    fn finish(self) -> Header<'a> {
-        Header { name: self.name, value: self.value }
-    }
+    Ok(())
 }
 
 /// A header line as UTF-8 text; a CR inside it (not a line end) is refused.
-fn header_text(line: &[u8]) -> Result<&str, ParseError> {
-    let text = std::str::from_utf8(line).map_err(|_| ParseError::NotUtf8Header)?;
+fn header_text<'a>(line: &Line<'a>) -> Result<&'a str, ParseError> {
+    if let Some(text) = line.clean {
+        return Ok(text);
+    }
+    let text = std::str::from_utf8(line.bytes).map_err(|_| ParseError::NotUtf8Header)?;
     if text.contains('\r') {
         return Err(ParseError::BadHeader);
     }
@@ -171,35 +94,35 @@ fn header_text(line: &[u8]) -> Result<&str, ParseError> {
 fn parse_header_section<'a>(lines: &mut Lines<'a>) -> Result<Vec<Header<'a>>, ParseError> {
     // Room for a phone's SUBSCRIBE without growing.
     let mut headers = Vec::with_capacity(20);
-    let mut pending: Option<PendingHeader<'a>> = None;
+    // The bytes read of the last field so far, continuation lines included.
+    let mut length = 0;
     while let Some(line) = lines.next_line()? {
-        if line.is_empty() {
+        if line.bytes.is_empty() {
             break;
         }
-        if line.first().is_some_and(|&byte| is_wsp(char::from(byte))) {
-            pending.as_mut().ok_or(ParseError::BadHeader)?.continue_with(line)?;
+        if line.bytes.first().is_some_and(|&byte| is_wsp(char::from(byte))) {
+            continue_field(headers.last_mut().ok_or(ParseError::BadHeader)?, &mut length, &line)?;
             continue;
-        }
-        if let Some(done) = pending.take() {
-            headers.push(done.finish());
         }
         if headers.len() >= MAX_HEADERS {
             return Err(ParseError::TooManyHeaders);
         }
-        pending = Some(PendingHeader::start(line)?);
+        headers.push(start_field(&line)?);
+        length = line.bytes.len();
     }
-    headers.extend(pending.map(PendingHeader::finish));
     Ok(headers)
 }
 
 /// The Content-Length, if any. Several fields must agree.
 fn content_length(headers: &[Header<'_>]) -> Result<Option<usize>, ParseError> {
     let mut found = None;
-    for field in headers.iter().filter(|field| field.name == HeaderName::ContentLength) {
-        let length = all_consuming(map_res(digit1, str::parse::<usize>))
-            .parse(field.value.as_ref())
-            .map_err(|_: nom::Err<nom::error::Error<&str>>| ParseError::BadContentLength)?
-            .1;
+    // The parser maps every spelling of Content-Length to its named variant.
+    for field in headers.iter().filter(|field| matches!(field.name, HeaderName::ContentLength)) {
+        let digits = field.value.as_ref();
+        if digits.is_empty() || !digits.bytes().all(|byte| byte.is_ascii_digit()) {
+            return Err(ParseError::BadContentLength);
+        }
+        let length = digits.parse::<usize>().map_err(|_| ParseError::BadContentLength)?;
         if found.is_some_and(|earlier| earlier != length) {
             return Err(ParseError::ConflictingContentLength);
         }
@@ -210,6 +133,7 @@ fn content_length(headers: &[Header<'_>]) -> Result<Option<usize>, ParseError> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::method::Method;
     use super::*;
 
     const SUBSCRIBE: &str = "SUBSCRIBE sip:MAC%3AC074AD112233@224.0.1.75 SIP/2.0\r\n\
@@ -333,6 +257,7 @@ mod tests {
         assert_eq!(parse(&with(b"X: \xc3\x28")), Err(ParseError::NotUtf8Header));
         assert_eq!(parse(&with(b" orphan continuation")), Err(ParseError::BadHeader));
         assert_eq!(parse(b"OPTIONS sip:a@b SIP/2.0\r\nX: cut"), Err(ParseError::Truncated));
+        assert_eq!(parse(b"OPTIONS sip:a@b SIP/2.0\r\nX: cut\r"), Err(ParseError::Truncated));
         assert!(parse(&with(b"X: \"\\\0 NUL in a quoted pair\"")).is_ok());
     }
 

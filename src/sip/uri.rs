@@ -3,14 +3,12 @@
 
 use std::borrow::Cow;
 
-use nom::bytes::complete::take_while;
-use nom::character::complete::{char, satisfy};
-use nom::combinator::{opt, recognize};
-use nom::sequence::preceded;
-use nom::{IResult, Parser};
+use nom::error::ErrorKind;
+use nom::IResult;
 
 use super::error::ParseError;
 use super::host::{host, port, Host};
+use super::lex::{byte_class, nom_error, split_at_byte, ByteClass};
 use super::params::Params;
 
 /// A URI from a Request-URI, a name-addr or an addr-spec.
@@ -52,22 +50,37 @@ pub struct OtherUri<'a> {
     pub raw: &'a str,
 }
 
-/// A URI scheme: a letter, then letters, digits, `+`, `-` and `.`.
-pub(crate) fn scheme(input: &str) -> IResult<&str, &str> {
-    let rest_of_scheme = take_while(|c: char| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
-    recognize((satisfy(|c| c.is_ascii_alphabetic()), rest_of_scheme)).parse(input)
+/// The bytes after the first letter of a scheme: letters, digits, `+`, `-` and `.`.
+const fn is_scheme_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || matches!(byte, b'+' | b'-' | b'.')
 }
 
-/// Characters no URI may contain unescaped: white space, controls, non-ASCII,
-/// quotes and angle brackets.
-fn is_forbidden_in_uri(c: char) -> bool {
-    !c.is_ascii_graphic() || matches!(c, '"' | '<' | '>')
+static SCHEME_BYTES: ByteClass = byte_class!(is_scheme_byte);
+
+/// A URI scheme: a letter, then letters, digits, `+`, `-` and `.`.
+pub(crate) fn scheme(input: &str) -> IResult<&str, &str> {
+    if !input.as_bytes().first().is_some_and(u8::is_ascii_alphabetic) {
+        return Err(nom_error(input, ErrorKind::Satisfy));
+    }
+    let len = 1 + SCHEME_BYTES.prefix_len(input.as_bytes().get(1..).unwrap_or_default());
+    match (input.get(len..), input.get(..len)) {
+        (Some(rest), Some(scheme)) => Ok((rest, scheme)),
+        _ => Err(nom_error(input, ErrorKind::Satisfy)),
+    }
 }
+
+/// Bytes a URI may contain unescaped: visible ASCII but quotes and angle
+/// brackets (no white space, controls or non-ASCII).
+const fn is_uri_byte(byte: u8) -> bool {
+    byte.is_ascii_graphic() && !matches!(byte, b'"' | b'<' | b'>')
+}
+
+static URI_BYTES: ByteClass = byte_class!(is_uri_byte);
 
 impl<'a> Uri<'a> {
     /// Parses `text`, which must be exactly one URI (no surrounding white space).
     pub fn parse(text: &'a str) -> Result<Uri<'a>, ParseError> {
-        if text.contains(is_forbidden_in_uri) {
+        if URI_BYTES.prefix_len(text.as_bytes()) != text.len() {
             return Err(ParseError::BadUri);
         }
         let (rest, scheme) = scheme(text).map_err(|_| ParseError::BadUri)?;
@@ -131,19 +144,23 @@ impl<'a> SipUri<'a> {
     /// `[user[:password]@]host[:port][;params][?headers]`, after the scheme.
     /// An unescaped `@` cannot appear elsewhere, so the first one ends the userinfo.
     fn parse_after_scheme(raw: &'a str, text: &'a str, secure: bool) -> Result<SipUri<'a>, ParseError> {
-        let (userinfo, host_part) = match text.split_once('@') {
+        let (userinfo, host_part) = match split_at_byte(text, b'@') {
             Some((userinfo, host_part)) => (Some(userinfo), host_part),
             None => (None, text),
         };
         let (user, password) =
-            match userinfo.map(|info| info.split_once(':').map_or((info, None), |(u, p)| (u, Some(p)))) {
+            match userinfo.map(|info| split_at_byte(info, b':').map_or((info, None), |(u, p)| (u, Some(p)))) {
                 Some(("", _)) => return Err(ParseError::BadUri),
                 Some((user, password)) => (Some(user), password),
                 None => (None, None),
             };
-        let (after_host, (host, port)) =
-            (host, opt(preceded(char(':'), port))).parse(host_part).map_err(|_| ParseError::BadUri)?;
-        let (params_text, headers) = match after_host.split_once('?') {
+        let (after_host, host) = host(host_part).map_err(|_| ParseError::BadUri)?;
+        // An optional `:port`; a colon without a port is left for the parameters to refuse.
+        let (after_host, port) = match after_host.strip_prefix(':').map(port) {
+            Some(Ok((after_port, port))) => (after_port, Some(port)),
+            _ => (after_host, None),
+        };
+        let (params_text, headers) = match split_at_byte(after_host, b'?') {
             Some((params_text, headers)) => (params_text, Some(headers)),
             None => (after_host, None),
         };

@@ -11,7 +11,7 @@ use nom::Parser;
 
 use super::error::ParseError;
 use super::host::{host, port, Host};
-use super::lex::{lws, sws, token, trim_wsp};
+use super::lex::{lws, split_token, sws, token, trim_wsp};
 use super::params::Params;
 
 /// One Via value: `SIP/2.0/UDP host[:port];params`.
@@ -40,6 +40,45 @@ impl<'a> Via<'a> {
     /// `;` and `=`. An `rport` value, if any, must be a port number.
     pub fn parse(value: &'a str) -> Result<Via<'a>, ParseError> {
         let raw = trim_wsp(value);
+        Via::parse_usual(raw).unwrap_or_else(|| Via::parse_full(raw))
+    }
+
+    /// The usual shape, `token/token/token SP host[:port]` and parameters of the
+    /// usual shape (see [`Params::parse_usual`]); `None` for any other, which
+    /// [`Via::parse_full`] then reads.
+    pub(super) fn parse_usual(raw: &'a str) -> Option<Result<Via<'a>, ParseError>> {
+        let (protocol, version, transport, rest) = match raw.strip_prefix("SIP/2.0/UDP") {
+            // What every phone sends, as the tokens below would read it.
+            Some(rest) => (raw.get(..3)?, raw.get(4..7)?, raw.get(8..11)?, rest),
+            None => {
+                let (protocol, rest) = split_token(raw)?;
+                let (version, rest) = split_token(rest.strip_prefix('/')?)?;
+                let (transport, rest) = split_token(rest.strip_prefix('/')?)?;
+                (protocol, version, transport, rest)
+            }
+        };
+        let sent_by_and_rest = rest.strip_prefix(' ')?;
+        let (after_host, host) = host(sent_by_and_rest).ok()?;
+        let (rest, port) = match after_host.strip_prefix(':') {
+            Some(port_and_rest) => port(port_and_rest).ok().map(|(rest, port)| (rest, Some(port)))?,
+            None => (after_host, None),
+        };
+        let sent_by = sent_by_and_rest.get(..sent_by_and_rest.len() - rest.len())?;
+        let mut rport = None;
+        let params = Params::parse_usual_visiting(rest, |param| {
+            if rport.is_none() && param.name.eq_ignore_ascii_case("rport") {
+                rport = Some(param.value);
+            }
+        })?;
+        let via = Via { protocol, version, transport, host, port, sent_by, params, raw };
+        Some(match rport.flatten() {
+            Some(value) if value.parse::<u16>().is_err() => Err(ParseError::BadVia),
+            _ => Ok(via),
+        })
+    }
+
+    /// [`Via::parse`] by the whole grammar, for a trimmed value.
+    pub(super) fn parse_full(raw: &'a str) -> Result<Via<'a>, ParseError> {
         let slash = || (sws, char('/'), sws);
         let sent_by = consumed((host, opt(preceded((sws, char(':'), sws), port))));
         let (rest, (protocol, _, version, _, transport, _, (sent_by, (host, port)), _)) =
@@ -47,7 +86,12 @@ impl<'a> Via<'a> {
                 .parse(raw)
                 .map_err(|_: nom::Err<nom::error::Error<&str>>| ParseError::BadVia)?;
         let params = Params::parse(rest).map_err(|_| ParseError::BadVia)?;
-        let via = Via { protocol, version, transport, host, port, sent_by, params, raw };
+        Via { protocol, version, transport, host, port, sent_by, params, raw }.checked()
+    }
+
+    /// This Via, unless its `rport` has a value that is not a port number.
+    fn checked(self) -> Result<Via<'a>, ParseError> {
+        let via = self;
         match via.params.get("rport").and_then(|param| param.value) {
             Some(value) if value.parse::<u16>().is_err() => Err(ParseError::BadVia),
             _ => Ok(via),
