@@ -18,7 +18,8 @@
 #   sudo PHONES=20000 WINDOW=256 tools/storm.sh --json
 #
 # Needs root, iproute2 and kamailio (apt-get install kamailio). Packets never leave the
-# namespaces. Every run is bounded by the simulator's --timeout.
+# namespaces. Every run is bounded by the simulator's --timeout. GSPNPD and UDP_ECHO name
+# built binaries to use instead of building release ones.
 set -euo pipefail
 
 phones=${PHONES:-50000}
@@ -41,9 +42,11 @@ if [ -z "$kamailio" ]; then
     exit 2
 fi
 modules=$(dirname "$(dpkg -L kamailio 2>/dev/null | grep '/sl\.so$' | head -n 1)")
-(cd "$root" && cargo build --quiet --release -p gspnpd && cargo build --quiet --release -p gspnp-bench --bin udp-echo)
-gspnpd="$root/target/release/gspnpd"
-echo_server="$root/target/release/udp-echo"
+if [ -z "${GSPNPD:-}" ] || [ -z "${UDP_ECHO:-}" ]; then
+    (cd "$root" && cargo build --quiet --release -p gspnpd && cargo build --quiet --release -p gspnp-bench --bin udp-echo)
+fi
+gspnpd=${GSPNPD:-$root/target/release/gspnpd}
+echo_server=${UDP_ECHO:-$root/target/release/udp-echo}
 
 # shellcheck source=tools/netns.sh
 . "$root/tools/netns.sh"
