@@ -9,6 +9,7 @@ use super::error::ParseError;
 use super::event::EventHeader;
 use super::fields::{Fields, FirstFields};
 use super::header::{Header, HeaderName};
+use super::header_list::HeaderList;
 use super::lex::{find_top_level, is_wsp, trim_wsp};
 use super::method::Method;
 use super::name_addr::NameAddr;
@@ -47,21 +48,30 @@ pub struct Message<'a> {
     pub start: StartLine<'a>,
     /// The body: Content-Length bytes, or the rest of the datagram without one.
     pub body: &'a [u8],
-    headers: Vec<Header<'a>>,
+    headers: HeaderList<'a>,
     first_fields: FirstFields,
     content_length: Option<usize>,
 }
 
 impl<'a> Message<'a> {
-    /// Assembles a message; only the parser builds one.
-    pub(super) fn new(
-        start: StartLine<'a>,
-        headers: Vec<Header<'a>>,
-        content_length: Option<usize>,
-        body: &'a [u8],
-    ) -> Message<'a> {
-        let first_fields = FirstFields::of(&headers);
-        Message { start, body, headers, first_fields, content_length }
+    /// A message with `start` and nothing else yet; only the parser builds one, filling
+    /// [`Message::header_list`] in place (the list is inline: moving it costs a copy)
+    /// and then calling [`Message::finish`].
+    pub(super) fn begin(start: StartLine<'a>) -> Message<'a> {
+        let headers = HeaderList::new();
+        Message { start, body: &[], first_fields: FirstFields::of(&headers), headers, content_length: None }
+    }
+
+    /// Where the parser puts the header fields.
+    pub(super) fn header_list(&mut self) -> &mut HeaderList<'a> {
+        &mut self.headers
+    }
+
+    /// Indexes the fields and sets the body.
+    pub(super) fn finish(&mut self, content_length: Option<usize>, body: &'a [u8]) {
+        self.first_fields = FirstFields::of(&self.headers);
+        self.content_length = content_length;
+        self.body = body;
     }
 
     /// True for a request, false for a response.

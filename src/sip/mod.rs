@@ -13,6 +13,7 @@ mod error;
 mod event;
 mod fields;
 mod header;
+mod header_list;
 mod header_lookup;
 mod host;
 mod lex;

@@ -8,6 +8,7 @@ use std::borrow::Cow;
 
 use super::error::ParseError;
 use super::header::{Header, HeaderName};
+use super::header_list::HeaderList;
 use super::lex::{is_wsp, split_token, trim_start_wsp, trim_wsp};
 use super::limits::{MAX_DATAGRAM_LEN, MAX_HEADERS, MAX_LINE_LEN};
 use super::lines::{Line, Lines};
@@ -32,15 +33,16 @@ pub fn parse(datagram: &[u8]) -> Result<Message<'_>, ParseError> {
             Some(line) => break line,
         }
     };
-    let start = parse_start_line(start_line)?;
-    let headers = parse_header_section(&mut lines)?;
-    let content_length = content_length(&headers)?;
+    let mut message = Message::begin(parse_start_line(start_line)?);
+    parse_header_section(&mut lines, message.header_list())?;
+    let content_length = content_length(message.header_fields())?;
     let rest = lines.remaining();
     let body = match content_length {
         None => rest,
         Some(length) => rest.get(..length).ok_or(ParseError::BodyTooShort)?,
     };
-    Ok(Message::new(start, headers, content_length, body))
+    message.finish(content_length, body);
+    Ok(message)
 }
 
 fn parse_start_line(line: Line<'_>) -> Result<StartLine<'_>, ParseError> {
@@ -91,9 +93,7 @@ fn header_text<'a>(line: &Line<'a>) -> Result<&'a str, ParseError> {
 }
 
 /// Reads header lines up to and including the empty line (or the end of the datagram).
-fn parse_header_section<'a>(lines: &mut Lines<'a>) -> Result<Vec<Header<'a>>, ParseError> {
-    // Room for a phone's SUBSCRIBE without growing.
-    let mut headers = Vec::with_capacity(20);
+fn parse_header_section<'a>(lines: &mut Lines<'a>, headers: &mut HeaderList<'a>) -> Result<(), ParseError> {
     // The bytes read of the last field so far, continuation lines included.
     let mut length = 0;
     while let Some(line) = lines.next_line()? {
@@ -110,7 +110,7 @@ fn parse_header_section<'a>(lines: &mut Lines<'a>) -> Result<Vec<Header<'a>>, Pa
         headers.push(start_field(&line)?);
         length = line.bytes.len();
     }
-    Ok(headers)
+    Ok(())
 }
 
 /// The Content-Length, if any. Several fields must agree.
