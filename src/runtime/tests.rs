@@ -219,3 +219,41 @@ fn an_interface_that_does_not_exist_is_named_in_the_error() {
     let error = Server::start(config, None).unwrap_err();
     assert!(error.to_string().contains("nosuch0"));
 }
+
+#[test]
+fn a_datagram_longer_than_a_receive_slot_is_dropped_as_malformed_not_read_as_cut() {
+    let server = Server::start(loopback_config(), None).unwrap();
+    server.assign("000b82f55299".parse().unwrap(), Assignment::Url(URL.into())).unwrap();
+    let target = SocketAddrV4::new(Ipv4Addr::LOCALHOST, server.port().unwrap());
+    let phone = Phone::new("000b82f55299");
+    let port = phone.socket.local_addr().unwrap().port();
+    // A usable SUBSCRIBE whose header section ends exactly at the 16 KiB slot's end,
+    // followed by a body: cut there, it would read as complete.
+    // (In lines a header may have, few enough for the header limit.)
+    let pad_line = format!("X-Pad: {}\r\n", "p".repeat(3_000));
+    let head = |pad: usize| -> String {
+        format!(
+            "SUBSCRIBE sip:MAC%3A000B82F55299@224.0.1.75 SIP/2.0\r\n\
+             Via: SIP/2.0/UDP 127.0.0.1:{port};branch=z9hG4bKhuge\r\n\
+             From: <sip:MAC%3A000B82F55299@224.0.1.75>;tag=1\r\n\
+             To: <sip:MAC%3A000B82F55299@224.0.1.75>\r\n\
+             Call-ID: huge@phone\r\nCSeq: 1 SUBSCRIBE\r\n\
+             Event: ua-profile;vendor=\"Grandstream\";model=\"GRP2614\"\r\n\
+             {}X-Pad: {}\r\n\r\n",
+            pad_line.repeat(pad / pad_line.len()),
+            "a".repeat(pad % pad_line.len())
+        )
+    };
+    let huge = head(16 * 1024 - head(0).len()) + &"b".repeat(4_000);
+    assert_eq!(huge.find("\r\n\r\n").map(|end| end + 4), Some(16 * 1024));
+    phone.socket.send_to(huge.as_bytes(), target).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while server.stats().engine.datagrams == 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!((server.stats().engine.datagrams, server.stats().engine.malformed), (1, 1));
+    phone.socket.set_read_timeout(Some(Duration::from_millis(300))).unwrap();
+    let mut buffer = [0u8; 2048];
+    assert!(phone.socket.recv_from(&mut buffer).is_err(), "the cut SUBSCRIBE was not answered");
+    server.stop().unwrap();
+}
