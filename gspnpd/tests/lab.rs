@@ -4,76 +4,23 @@
 //! Needs root and iproute2 (CI runs as root); packets never leave the namespaces.
 
 mod common;
+#[path = "../../tests/lab/mod.rs"]
+mod lab;
 
 use std::process::Command;
 
 use common::{has_token_like_text, stderr, stdout, Daemon, Scratch, GSPNPD};
+use lab::{Lab, PBX_IP};
 use nix::sys::signal::Signal;
 use serde_json::Value;
 
-const PBX_IP: &str = "192.0.2.1";
-const PHONE_IP: &str = "192.0.2.2";
 const PHONES: usize = 200;
 
-fn ip(args: &[&str]) {
-    let status = Command::new("ip").args(args).status().expect("iproute2 is installed");
-    assert!(status.success(), "ip {}", args.join(" "));
-}
-
-/// Two namespaces and a veth pair, named after this process; deleted on drop.
-struct Lab {
-    pbx: String,
-    phone: String,
-    pbx_link: String,
-    phone_link: String,
-}
-
-impl Lab {
-    fn new(tag: &str) -> Lab {
-        let id = std::process::id();
-        let lab = Lab {
-            pbx: format!("gspnpd-{tag}-pbx-{id}"),
-            phone: format!("gspnpd-{tag}-ph-{id}"),
-            pbx_link: format!("g{tag}p{id}"),
-            phone_link: format!("g{tag}f{id}"),
-        };
-        ip(&["netns", "add", &lab.pbx]);
-        ip(&["netns", "add", &lab.phone]);
-        ip(&["link", "add", &lab.pbx_link, "type", "veth", "peer", "name", &lab.phone_link]);
-        ip(&["link", "set", &lab.pbx_link, "netns", &lab.pbx]);
-        ip(&["link", "set", &lab.phone_link, "netns", &lab.phone]);
-        for (namespace, link, address) in [(&lab.pbx, &lab.pbx_link, PBX_IP), (&lab.phone, &lab.phone_link, PHONE_IP)] {
-            ip(&["-n", namespace, "addr", "add", &format!("{address}/24"), "dev", link]);
-            ip(&["-n", namespace, "link", "set", link, "up"]);
-            ip(&["-n", namespace, "link", "set", "lo", "up"]);
-        }
-        ip(&["-n", &lab.phone, "route", "add", "224.0.0.0/4", "dev", &lab.phone_link]);
-        lab
-    }
-
-    /// `gspnpd ARGS` inside `namespace`.
-    fn gspnpd(namespace: &str, args: &[&str]) -> Command {
-        let mut command = Command::new("ip");
-        command.args(["netns", "exec", namespace, GSPNPD]).args(args);
-        command
-    }
-}
-
-impl Drop for Lab {
-    fn drop(&mut self) {
-        let _ = Command::new("ip").args(["netns", "del", &self.pbx]).status();
-        let _ = Command::new("ip").args(["netns", "del", &self.phone]).status();
-    }
-}
-
-/// False (after saying why) when the test cannot run here; in CI it must.
-fn running_as_root() -> bool {
-    if nix::unistd::geteuid().is_root() {
-        return true;
-    }
-    assert!(std::env::var_os("CI").is_none(), "CI must run the namespace lab as root");
-    eprintln!("skipped: needs root to create network namespaces");
-    false
+/// `gspnpd ARGS` inside `namespace`.
+fn gspnpd_in(namespace: &str, args: &[&str]) -> Command {
+    let mut command = Command::new("ip");
+    command.args(["netns", "exec", namespace, GSPNPD]).args(args);
+    command
 }
 
 /// The daemon's config: every phone listed with its own account, HTTPS only.
@@ -106,18 +53,18 @@ sip_server = "{PBX_IP}"
 
 #[test]
 fn every_reachable_phone_is_provisioned_despite_20_percent_loss() {
-    if !running_as_root() {
+    if !lab::can_build() {
         return;
     }
-    let lab = Lab::new("l");
+    let lab = Lab::new();
     let scratch = Scratch::new("lab");
-    let certified = rcgen::generate_simple_self_signed(vec![PBX_IP.to_owned()]).expect("a certificate");
+    let certified = rcgen::generate_simple_self_signed(vec![PBX_IP.to_string()]).expect("a certificate");
     let cert = scratch.write("server.crt", certified.cert.pem());
     scratch.write("server.key", certified.key_pair.serialize_pem());
     let config = scratch.write("gspnpd.toml", lab_config(&lab.pbx_link, "server.crt", "server.key"));
-    let daemon = Daemon::start(Lab::gspnpd(&lab.pbx, &["run", "--config", config.to_str().unwrap()]));
+    let daemon = Daemon::start(gspnpd_in(&lab.pbx, &["run", "--config", config.to_str().unwrap()]));
 
-    let output = Lab::gspnpd(
+    let output = gspnpd_in(
         &lab.phone,
         &[
             "simulate",
@@ -156,13 +103,13 @@ fn every_reachable_phone_is_provisioned_despite_20_percent_loss() {
 
 #[test]
 fn the_example_config_comes_up_and_runs_until_sigint() {
-    if !running_as_root() {
+    if !lab::can_build() {
         return;
     }
     // A namespace of its own: the example joins the PnP group on every interface.
-    let lab = Lab::new("e");
+    let lab = Lab::new();
     let example = format!("{}/../examples/gspnpd.toml", env!("CARGO_MANIFEST_DIR"));
-    let daemon = Daemon::start(Lab::gspnpd(&lab.pbx, &["run", "--config", &example]));
+    let daemon = Daemon::start(gspnpd_in(&lab.pbx, &["run", "--config", &example]));
     std::thread::sleep(std::time::Duration::from_millis(300));
     let (status, log) = daemon.stop_with(Signal::SIGINT);
     assert!(status.success(), "{log:#?}");
