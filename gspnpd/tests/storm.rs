@@ -64,7 +64,9 @@ fn storm_script_measures_the_echo_kamailio_and_gspnpd_with_every_phone_answered(
         assert_eq!((simulator["until"].as_str(), simulator["phones"].as_u64()), (Some(goal), Some(phones)), "{run}");
         assert_eq!((done.as_u64(), simulator["failed"].as_u64()), (Some(phones), Some(0)), "{run}");
         assert!(simulator["handshakes_per_s"].as_f64().is_some_and(|rate| rate > 0.0), "{run}");
-        assert!(run["server_cpu_s"].as_f64().is_some_and(|cpu| cpu >= 0.0), "{run}");
+        // The echo's few hundred datagrams may round to 0.00 s; gspnpd's work never does.
+        let cpu = run["server_cpu_s"].as_f64().unwrap_or(-1.0);
+        assert!(if goal == "answer" { cpu >= 0.0 } else { cpu > 0.0 }, "{run}");
         assert!(run["server_peak_rss_kib"].as_u64().is_some_and(|kib| kib > 0), "{run}");
     }
     assert!(names[1].starts_with("kamailio"), "{names:?}");

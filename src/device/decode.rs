@@ -12,7 +12,7 @@ use crate::mac::Mac;
 use crate::sip::{parse, CSeq, EventHeader, HeaderName, Message, Method, NameAddr, Via};
 
 /// The Event package of Plug and Play provisioning.
-pub const UA_PROFILE: &str = "ua-profile";
+const UA_PROFILE: &str = "ua-profile";
 
 /// Event parameters that carry each field, in order of preference.
 const VENDOR_PARAMS: &[&str] = &["vendor", "vender"];

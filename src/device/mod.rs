@@ -13,7 +13,7 @@ mod mac_user;
 mod sanitize;
 mod user_agent;
 
-pub use decode::{decode_datagram, decode_subscribe, SubscribeHeaders, UA_PROFILE};
+pub use decode::{decode_datagram, decode_subscribe, SubscribeHeaders};
 pub use error::DecodeError;
 pub use info::DeviceInfo;
 pub use sanitize::{sanitize, MAX_FIELD_LEN};

@@ -41,13 +41,13 @@ pub use event::{redact_path, redact_token, ConfigFile, Event, LogLevel, NotifyOu
 pub use policy::{AccessList, Mode, Rule, Verdict};
 pub use rate_limit::RateLimit;
 pub use stats::Stats;
+pub use timers::TimerQueue;
 pub use token::{tokens_equal, TOKEN_BYTES};
 
 use crate::mac::Mac;
 use assignment::Assignments;
 use devices::DeviceTable;
 use rate_limit::RateLimiter;
-use timers::TimerQueue;
 use token::TokenSource;
 use transactions::SubscribeKey;
 

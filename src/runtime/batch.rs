@@ -95,7 +95,7 @@ impl ReceiveBatch {
     }
 
     /// The datagrams of the last receive, in the order they arrived.
-    pub fn datagrams(&self) -> impl Iterator<Item = (&[u8], &Arrival)> + '_ {
+    pub fn datagrams(&self) -> impl ExactSizeIterator<Item = (&[u8], &Arrival)> + Clone + '_ {
         self.arrivals.iter().enumerate().map(|(index, arrival)| {
             let start = index * self.slot_size;
             (self.slots.get(start..start + arrival.len).unwrap_or_default(), arrival)
@@ -139,26 +139,21 @@ impl SendBatch {
         source: Ipv4Addr,
         datagrams: impl ExactSizeIterator<Item = (&'d [u8], SocketAddrV4)> + Clone,
     ) -> Sent {
-        let use_source = !source.is_unspecified() && !source.is_multicast();
+        let from = (!source.is_unspecified() && !source.is_multicast()).then_some(source);
         let total = datagrams.len();
         let mut outcome = Sent::default();
         let mut rest = datagrams;
         while outcome.sent + outcome.failed < total {
-            let batch = rest.clone().take(BATCH);
-            let result = if use_source {
-                self.send_batch(socket, Some(source), batch)
-            } else {
-                self.send_batch(socket, None, batch)
-            };
-            let done = match result {
+            let done = match self.send_batch(socket, from, rest.clone().take(BATCH)) {
                 Ok(sent) if sent > 0 => {
                     outcome.sent += sent;
                     sent
                 }
-                // The first datagram was refused (EAGAIN: the socket buffer is full).
+                // The first datagram was refused: EAGAIN (the socket buffer is full), or
+                // a source address that is not ours (then it goes without it).
                 _ => {
-                    let first = rest.clone().take(1);
-                    let retried = use_source && matches!(self.send_batch(socket, None, first), Ok(1));
+                    let retried =
+                        from.is_some() && matches!(self.send_batch(socket, None, rest.clone().take(1)), Ok(1));
                     if retried {
                         outcome.sent += 1;
                     } else {
@@ -167,7 +162,7 @@ impl SendBatch {
                     1
                 }
             };
-            rest = rest_after(rest, done);
+            rest.nth(done - 1);
         }
         outcome
     }
@@ -208,14 +203,6 @@ impl SendBatch {
         };
         sent.map_err(io::Error::from)
     }
-}
-
-/// `iterator` after its first `count` items.
-fn rest_after<I: Iterator>(mut iterator: I, count: usize) -> I {
-    if count > 0 {
-        iterator.nth(count - 1);
-    }
-    iterator
 }
 
 #[cfg(test)]

@@ -107,10 +107,9 @@ impl Network {
     /// Hands what waits on the socket to the engine, a batch at a time, sending the
     /// answers of each batch together.
     fn receive(&mut self, io: &mut Io) {
-        let Some(socket) = &self.socket else { return };
-        let port = socket.port();
         for _ in 0..RECEIVE_CALLS {
             let Some(socket) = &self.socket else { return };
+            let port = socket.port();
             match io.receive.receive(socket.as_fd()) {
                 Ok(0) => break,
                 Ok(count) => {

@@ -38,10 +38,10 @@ fn main() -> ExitCode {
             if count == 0 {
                 break;
             }
+            // One interface: every datagram of the batch reached the same address.
             let local = receive.datagrams().next().and_then(|(_, arrival)| arrival.local_ip);
-            let echoes: Vec<(&[u8], std::net::SocketAddrV4)> =
-                receive.datagrams().map(|(datagram, arrival)| (datagram, arrival.source)).collect();
-            send.send(socket.as_fd(), local.unwrap_or(std::net::Ipv4Addr::UNSPECIFIED), echoes.into_iter());
+            let echoes = receive.datagrams().map(|(datagram, arrival)| (datagram, arrival.source));
+            send.send(socket.as_fd(), local.unwrap_or(std::net::Ipv4Addr::UNSPECIFIED), echoes);
         }
     }
 }

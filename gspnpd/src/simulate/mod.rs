@@ -3,7 +3,7 @@
 //!
 //! One thread runs every phone's SIP side over poll(2) ([`phone`] is the state
 //! machine, [`sip`] the wire format), with datagrams moved a batch per system call
-//! ([`outbox`], recvmmsg) and wake-ups in a heap ([`schedule`]); a small pool downloads
+//! ([`outbox`], recvmmsg) and wake-ups in gspnp's timer heap; a small pool downloads
 //! and checks the files ([`fetch`], [`verify`]); [`summary`] counts. Everything stops
 //! at `--timeout`.
 
@@ -13,7 +13,6 @@ mod loss;
 pub mod options;
 mod outbox;
 mod phone;
-mod schedule;
 mod sip;
 mod sockets;
 mod summary;
@@ -33,12 +32,12 @@ use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 pub use summary::Summary;
 
 use fetch::Downloader;
+use gspnp::engine::TimerQueue;
 use gspnp::runtime::batch::{ReceiveBatch, BATCH};
 use loss::Rng;
 use options::{nth_mac, Options, Until};
 use outbox::Outbox;
 use phone::{Action, Outcome, Phone, Timing};
-use schedule::Schedule;
 use sip::{Message, PhoneIdentity};
 
 /// The longest the loop sleeps, so that finished downloads are seen soon.
@@ -146,7 +145,8 @@ struct Simulation {
     /// For each socket, its phone when it has exactly one.
     owners: Vec<Option<usize>>,
     timing: Timing,
-    schedule: Schedule,
+    /// When phones want a turn; an entry may be stale (the phone is asked again).
+    schedule: TimerQueue<usize>,
     outbox: Outbox,
     /// `--window`, and the next phone it boots.
     window: usize,
@@ -195,7 +195,7 @@ impl Simulation {
             sockets: opened.sockets,
             owners,
             timing,
-            schedule: Schedule::default(),
+            schedule: TimerQueue::default(),
             window: options.window,
             next_to_boot: 0,
             ended: 0,
@@ -204,7 +204,7 @@ impl Simulation {
             examples: Vec::new(),
         };
         for index in 0..simulation.phones.len() {
-            simulation.schedule.wake(index, simulation.phones[index].wake_at());
+            simulation.wake(index);
         }
         for _ in 0..simulation.window {
             simulation.boot_next(boot);
@@ -221,7 +221,7 @@ impl Simulation {
             if now >= deadline {
                 break;
             }
-            while let Some(index) = self.schedule.due(now) {
+            while let Some(index) = self.schedule.pop_due(now) {
                 if self.phones[index].wake_at().is_some_and(|due| due <= now) {
                     self.step(index, now, &mut actions, jobs, |phone, timing, actions| {
                         phone.on_timer(now, timing, actions)
@@ -235,7 +235,7 @@ impl Simulation {
             if self.ended == self.phones.len() {
                 break;
             }
-            let next = self.schedule.next().unwrap_or(now + TURN);
+            let next = self.schedule.next_deadline().unwrap_or(now + TURN);
             let wait = next.saturating_duration_since(now).min(TURN).min(deadline.saturating_duration_since(now));
             for socket in self.readable(wait) {
                 for _ in 0..RECEIVES_PER_TURN {
@@ -273,7 +273,7 @@ impl Simulation {
         if was_running && self.phones[index].outcome.is_some() {
             self.end(now);
         }
-        self.schedule.wake(index, self.phones[index].wake_at());
+        self.wake(index);
     }
 
     /// Counts a phone that ended; with a window, the next phone boots.
@@ -287,8 +287,15 @@ impl Simulation {
     fn boot_next(&mut self, now: Instant) {
         if let Some(phone) = self.phones.get_mut(self.next_to_boot) {
             phone.boot(now);
-            self.schedule.wake(self.next_to_boot, phone.wake_at());
+            self.wake(self.next_to_boot);
             self.next_to_boot += 1;
+        }
+    }
+
+    /// Schedules phone `index` for its next wake-up, if it has one.
+    fn wake(&mut self, index: usize) {
+        if let Some(at) = self.phones[index].wake_at() {
+            self.schedule.push(at, index);
         }
     }
 
