@@ -7,24 +7,13 @@ use std::net::{Ipv4Addr, SocketAddrV4};
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use gspnp::engine::{Assignment, Engine, EngineConfig, RateLimit, Selector};
+use gspnp::engine::{Engine, EngineConfig};
+use gspnp_bench::LOCAL;
 use std::hint::black_box;
 
-const LOCAL: SocketAddrV4 = SocketAddrV4::new(Ipv4Addr::new(192, 168, 5, 110), 5060);
-
+/// The 65,536 phones come round again: serve them again, as after a reboot.
 fn engine() -> Engine {
-    let config = EngineConfig {
-        max_devices: 1 << 20,
-        // The 65,536 phones come round again: serve them again, as after a reboot.
-        cooldown: Duration::ZERO,
-        rate_limit: RateLimit { burst: u32::MAX, per_second: 1e9, max_sources: 1 << 20 },
-        ..EngineConfig::default()
-    };
-    let mut engine = Engine::new(config).expect("an engine");
-    let selector = Selector { vendor: "Grandstream".into(), model: None };
-    let url = Assignment::Url("http://192.168.5.110/gspnp/".into());
-    engine.set_default(Instant::now(), &selector, Some(url)).expect("a URL");
-    engine
+    gspnp_bench::serving_engine(EngineConfig { cooldown: Duration::ZERO, ..gspnp_bench::unlimited_config() })
 }
 
 /// Phones 0x800000 and up boot and never answer their NOTIFY.

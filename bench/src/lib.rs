@@ -1,7 +1,32 @@
 //! Inputs shared by the benchmarks and the memory probe: the messages a storm is made
 //! of, a phone's answer to a NOTIFY, and a GRP2614 profile.
 
+use std::net::{Ipv4Addr, SocketAddrV4};
+use std::time::Instant;
+
+use gspnp::engine::{Assignment, Engine, EngineConfig, RateLimit, Selector};
 use gspnp::provision::{Account, Key, KeyKind, KeyMode, Profile};
+
+/// The PBX's address in every bench.
+pub const LOCAL: SocketAddrV4 = SocketAddrV4::new(Ipv4Addr::new(192, 168, 5, 110), 5060);
+
+/// The engine's defaults without its limits: room for a million phones, no rate limit.
+pub fn unlimited_config() -> EngineConfig {
+    EngineConfig {
+        max_devices: 1 << 20,
+        rate_limit: RateLimit { burst: u32::MAX, per_second: 1e9, max_sources: 1 << 20 },
+        ..EngineConfig::default()
+    }
+}
+
+/// An engine with `config` that serves every Grandstream phone a URL.
+pub fn serving_engine(config: EngineConfig) -> Engine {
+    let mut engine = Engine::new(config).expect("an engine");
+    let selector = Selector { vendor: "Grandstream".into(), model: None };
+    let url = Assignment::Url("http://192.168.5.110/gspnp/".into());
+    engine.set_default(Instant::now(), &selector, Some(url)).expect("a URL");
+    engine
+}
 
 /// The GRP2614 SUBSCRIBE of Grandstream's guide, for phone number `n` (CRLF).
 pub fn subscribe(n: u32) -> Vec<u8> {

@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use gspnp::engine::{Assignment, Engine, EngineConfig, Mode, RateLimit, Selector};
+use gspnp_bench::LOCAL;
 
 /// Counts live heap bytes, and allocations made.
 struct Counting;
@@ -36,8 +37,6 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
 
-const LOCAL: SocketAddrV4 = SocketAddrV4::new(Ipv4Addr::new(192, 168, 5, 110), 5060);
-
 fn peak_rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -53,17 +52,10 @@ fn phone(n: u32) -> SocketAddrV4 {
 /// Live heap bytes per device once `devices` phones have been seen and the engine has
 /// settled (transactions expired), in `mode`.
 fn bytes_per_device(devices: u32, mode: Mode) -> (f64, f64) {
-    let config = EngineConfig {
-        mode,
-        max_devices: devices as usize,
-        rate_limit: RateLimit { burst: u32::MAX, per_second: 1e9, max_sources: 1 << 21 },
-        ..EngineConfig::default()
-    };
     let t0 = Instant::now();
     let before = LIVE.load(Ordering::Relaxed);
-    let mut engine = Engine::new(config).expect("an engine");
-    let selector = Selector { vendor: "Grandstream".into(), model: None };
-    engine.set_default(t0, &selector, Some(Assignment::Url("http://192.168.5.110/gspnp/".into()))).expect("a URL");
+    let config = EngineConfig { mode, max_devices: devices as usize, ..gspnp_bench::unlimited_config() };
+    let mut engine = gspnp_bench::serving_engine(config);
     for n in 0..devices {
         engine.handle_datagram(t0, phone(n), LOCAL, &gspnp_bench::subscribe(n));
         let _answer = engine.poll_transmit();
@@ -114,19 +106,6 @@ fn allocated() -> (usize, usize) {
     (ALLOCATIONS.load(Ordering::Relaxed), ALLOCATED.load(Ordering::Relaxed))
 }
 
-/// An engine serving every Grandstream phone a URL, with no rate limit.
-fn serving_engine(t0: Instant) -> Engine {
-    let config = EngineConfig {
-        max_devices: 1 << 20,
-        rate_limit: RateLimit { burst: u32::MAX, per_second: 1e9, max_sources: 1 << 20 },
-        ..EngineConfig::default()
-    };
-    let mut engine = Engine::new(config).expect("an engine");
-    let selector = Selector { vendor: "Grandstream".into(), model: None };
-    engine.set_default(t0, &selector, Some(Assignment::Url("http://192.168.5.110/gspnp/".into()))).expect("a URL");
-    engine
-}
-
 /// Sends what the engine wants sent as the runtime does (the payloads go back for
 /// reuse) and takes its events; returns the phone's 200 to the last datagram.
 fn drain(engine: &mut Engine) -> Option<Vec<u8>> {
@@ -159,7 +138,7 @@ fn allocations() {
     const N: u32 = 10_000;
     let t0 = Instant::now();
     let subscribes: Vec<Vec<u8>> = (0..N + 64).map(gspnp_bench::subscribe).collect();
-    let mut engine = serving_engine(t0);
+    let mut engine = gspnp_bench::serving_engine(gspnp_bench::unlimited_config());
     let mut answers = Vec::new();
     let mut phone_side = (0usize, 0usize);
     let handshake = allocations_per(&mut engine, N, |engine, i| {
