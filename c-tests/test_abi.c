@@ -19,6 +19,7 @@ int main(void) {
     CHECK(GSPNP_STATUS_TIMEOUT == 1021);
     CHECK(GSPNP_STATUS_STOPPED == 1022);
     CHECK(GSPNP_STATUS_WRONG_KIND == 1027 && GSPNP_STATUS_WRONG_MODE == 1028);
+    CHECK(GSPNP_STATUS_NOT_FOUND == 1029);
     CHECK(GSPNP_MODE_OFF == 0 && GSPNP_MODE_DISCOVER == 1 && GSPNP_MODE_PROVISION == 2);
     CHECK(GSPNP_RULE_KIND_VENDOR == 0 && GSPNP_RULE_KIND_OUI == 1 && GSPNP_RULE_KIND_MAC == 2);
     CHECK(GSPNP_EVENT_KIND_DISCOVERED == 1 && GSPNP_EVENT_KIND_EVENTS_DROPPED == 7);
@@ -31,7 +32,7 @@ int main(void) {
     CHECK(sizeof(gspnp_device) == 7 * sizeof(gspnp_str) + 8);
     CHECK(offsetof(gspnp_config_file, ticket) == 0);
     CHECK(sizeof(gspnp_stats) == sizeof(size_t) + 25 * sizeof(uint64_t));
-    CHECK(sizeof(gspnp_callbacks) == 8 * sizeof(void *));
+    CHECK(sizeof(gspnp_callbacks) == 9 * sizeof(void *));
     CHECK(sizeof(gspnp_config_file) == 8 + 5 * sizeof(gspnp_str) + 2 * sizeof(void *));
     CHECK(offsetof(gspnp_config_file, contents) == 8 + 3 * sizeof(gspnp_str));
     CHECK(offsetof(gspnp_notify_result, outcome) == 2 * sizeof(gspnp_str) + sizeof(void *));

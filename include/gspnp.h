@@ -99,7 +99,34 @@ typedef enum {
   // The server is not in the mode this call needs (feed mode, or started without
   // callbacks for the pull API).
   GSPNP_STATUS_WRONG_MODE = 1028,
+  // No such phone (or other named thing) is known.
+  GSPNP_STATUS_NOT_FOUND = 1029,
 } gspnp_status;
+
+// What gspnp_server_resync() asks the phone to do.
+typedef enum {
+  // Fetch its file again (`Event: check-sync`).
+  GSPNP_RESYNC_CHECK_SYNC = 1,
+  // Reboot, and fetch its file (`Event: check-sync;reboot=true`).
+  GSPNP_RESYNC_REBOOT = 2,
+  // Grandstream's other accepted form (`Event: resync`).
+  GSPNP_RESYNC_RESYNC = 3,
+} gspnp_resync_kind;
+
+// How a re-provisioning ended.
+typedef enum {
+  // The phone accepted (2xx in status_code): it fetches its file or reboots.
+  GSPNP_RESYNC_OUTCOME_ACCEPTED = 1,
+  // The phone refused with status_code (not a challenge).
+  GSPNP_RESYNC_OUTCOME_REJECTED = 2,
+  // The phone challenged our authenticated retry too (wrong credentials), or its
+  // challenge could not be answered safely.
+  GSPNP_RESYNC_OUTCOME_AUTH_REFUSED = 3,
+  // The phone challenged and there were no credentials to answer with.
+  GSPNP_RESYNC_OUTCOME_NO_CREDENTIALS = 4,
+  // No final answer (RFC 3261 Timer F, 32 s by default); status_code is 0.
+  GSPNP_RESYNC_OUTCOME_TIMED_OUT = 5,
+} gspnp_resync_outcome;
 
 // How a NOTIFY ended.
 typedef enum {
@@ -159,6 +186,8 @@ typedef enum {
   GSPNP_EVENT_KIND_TRANSMIT = 6,
   // Events were dropped: gspnp_event_dropped_count().
   GSPNP_EVENT_KIND_EVENTS_DROPPED = 7,
+  // A re-provisioning ended: gspnp_event_resync_result().
+  GSPNP_EVENT_KIND_RESYNC_RESULT = 8,
 } gspnp_event_kind;
 
 // The settings of one SIP account (gspnp_profile_set_account). Values are text.
@@ -313,6 +342,22 @@ typedef struct {
   gspnp_str token;
 } gspnp_config_file;
 
+// The outcome of one gspnp_server_resync(), for on_resync_result or
+// gspnp_event_resync_result(). Views are valid for the callback's duration (or until
+// gspnp_event_free()).
+typedef struct {
+  // The phone, 12 lower-case hex digits.
+  gspnp_str mac;
+  // Where the NOTIFY went.
+  gspnp_addr destination;
+  // What it asked.
+  gspnp_resync_kind kind;
+  // How it ended.
+  gspnp_resync_outcome outcome;
+  // The phone's final status; 0 when it timed out.
+  uint16_t status_code;
+} gspnp_resync_result;
+
 // The final outcome of one NOTIFY.
 typedef struct {
   // The phone, 12 lower-case hex digits.
@@ -359,6 +404,8 @@ typedef struct {
                       gspnp_addr source);
   // `count` events were dropped because the callbacks were too slow.
   void (*on_events_dropped)(void *userdata, uint64_t count);
+  // A re-provisioning started with gspnp_server_resync() ended.
+  void (*on_resync_result)(void *userdata, const gspnp_resync_result *result);
 } gspnp_callbacks;
 
 // Counters of a server (see gspnp_server_stats()). Fields are only ever added at the
@@ -446,6 +493,9 @@ gspnp_status gspnp_event_device(const gspnp_event *event, gspnp_device *out);
 
 // The file of a CONFIG_READY event, as views valid until gspnp_event_free().
 gspnp_status gspnp_event_config_file(const gspnp_event *event, gspnp_config_file *out);
+
+// The result of a RESYNC_RESULT event, as views valid until gspnp_event_free().
+gspnp_status gspnp_event_resync_result(const gspnp_event *event, gspnp_resync_result *out);
 
 // The result of a NOTIFY_RESULT event, as views valid until gspnp_event_free().
 gspnp_status gspnp_event_notify_result(const gspnp_event *event, gspnp_notify_result *out);
@@ -565,6 +615,38 @@ gspnp_status gspnp_server_set_default_profile(const gspnp_server *server,
                                               size_t model_len,
                                               const gspnp_profile *profile,
                                               uint32_t format);
+
+// Re-provisions a phone: sends it a NOTIFY outside any dialog asking it to fetch its
+// file again (`kind` GSPNP_RESYNC_CHECK_SYNC), to reboot (GSPNP_RESYNC_REBOOT) or to
+// resync (GSPNP_RESYNC_RESYNC), and answers the phone's digest challenge (401/407,
+// MD5 or SHA-256, qop auth or none) once.
+//
+// - `mac`: 12 hex digits, with or without separators.
+// - `user`/`password`: the credentials to answer the challenge with (a Grandstream
+//   phone accepts its SIP account's authenticate ID and password). Both empty: those
+//   of account `account` (1-16; 0 means 1) of the profile gspnp holds for the phone,
+//   if any. Copied; never logged.
+// - `address`: `IPv4:port` to send to (for example the contact the phone registered),
+//   or empty for the phone's last known address.
+//
+// Strings are `{pointer, length}` as everywhere in this header; `(NULL, 0)` is empty.
+// Returns once the NOTIFY is sent; the outcome arrives later through on_resync_result
+// (or a GSPNP_EVENT_KIND_RESYNC_RESULT event) and is never dropped. Any thread, also
+// from a callback. Errors: GSPNP_STATUS_NOT_FOUND when gspnp never saw the phone and
+// `address` is empty; GSPNP_STATUS_INVALID_MAC; GSPNP_STATUS_INVALID_ARGUMENT (kind,
+// account, address, only one of user/password, control characters);
+// GSPNP_STATUS_STOPPED. Nothing is sent on error.
+gspnp_status gspnp_server_resync(const gspnp_server *server,
+                                 const char *mac,
+                                 size_t mac_len,
+                                 uint32_t kind,
+                                 uint32_t account,
+                                 const char *user,
+                                 size_t user_len,
+                                 const char *password,
+                                 size_t password_len,
+                                 const char *address,
+                                 size_t address_len);
 
 // Starts a server: opens its socket (unless in feed mode) and its threads, and writes
 // it to `*out`. With `callbacks` (copied; may be NULL) events go to them on the

@@ -96,6 +96,12 @@ impl Assignments {
 
     /// What `device` gets: its own assignment, else its vendor+model default, else its
     /// vendor default.
+    pub fn of_mac(&self, mac: Mac) -> Option<&Assignment> {
+        self.by_mac.get(&mac)
+    }
+
+    /// What `device` gets: its own assignment, else the default for its vendor and
+    /// model, else the one for its vendor.
     pub fn lookup(&self, device: &DeviceInfo) -> Option<&Assignment> {
         if let Some(own) = self.by_mac.get(&device.mac) {
             return Some(own);

@@ -9,6 +9,7 @@ use crate::device::DeviceInfo;
 use crate::mac::Mac;
 
 use super::event::NotifyOutcome;
+use super::resync::ResyncOutcome;
 
 /// Where a phone is in provisioning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +65,8 @@ pub struct DeviceRecord {
     pub token: Option<String>,
     /// How its last NOTIFY ended.
     pub last_notify: Option<NotifyOutcome>,
+    /// How its last re-provisioning ended.
+    pub last_resync: Option<ResyncOutcome>,
     stamp: u64,
 }
 
@@ -79,6 +82,7 @@ impl fmt::Debug for DeviceRecord {
             .field("last_acknowledged", &self.last_acknowledged)
             .field("token", &self.token.as_ref().map(|_| "<redacted>"))
             .field("last_notify", &self.last_notify)
+            .field("last_resync", &self.last_resync)
             .finish_non_exhaustive()
     }
 }
@@ -134,6 +138,7 @@ impl DeviceTable {
                 last_acknowledged: None,
                 token: None,
                 last_notify: None,
+                last_resync: None,
                 stamp,
             },
         );
@@ -190,4 +195,6 @@ pub struct DeviceSnapshot {
     pub assigned: bool,
     /// How its last NOTIFY ended.
     pub last_notify: Option<NotifyOutcome>,
+    /// How its last re-provisioning ended.
+    pub last_resync: Option<ResyncOutcome>,
 }

@@ -19,6 +19,8 @@ pub enum Event {
     ConfigReady(ConfigFile),
     /// The final outcome of a NOTIFY.
     NotifyResult(NotifyResult),
+    /// The final outcome of a re-provisioning ([`super::Engine::resync`]).
+    ResyncResult(super::ResyncResult),
     /// A line for the host's log. Never contains a password or a URL token.
     Log(LogLevel, String),
 }
@@ -104,6 +106,7 @@ impl fmt::Debug for Event {
             Event::Updated(info) => f.debug_tuple("Updated").field(info).finish(),
             Event::ConfigReady(file) => f.debug_tuple("ConfigReady").field(file).finish(),
             Event::NotifyResult(result) => f.debug_tuple("NotifyResult").field(result).finish(),
+            Event::ResyncResult(result) => f.debug_tuple("ResyncResult").field(result).finish(),
             Event::Log(level, line) => f.debug_tuple("Log").field(level).field(line).finish(),
         }
     }

@@ -18,6 +18,7 @@ mod notify;
 mod policy;
 mod rate_limit;
 mod render;
+mod resync;
 mod stats;
 mod subscribe;
 mod timers;
@@ -26,6 +27,8 @@ mod transactions;
 pub mod url;
 mod wire;
 
+#[cfg(test)]
+mod resync_tests;
 #[cfg(test)]
 mod tests;
 
@@ -40,6 +43,7 @@ pub use devices::{DeviceRecord, DeviceSnapshot, DeviceState, FailReason};
 pub use event::{redact_path, redact_token, ConfigFile, Event, LogLevel, NotifyOutcome, NotifyResult};
 pub use policy::{AccessList, Mode, Rule, Verdict};
 pub use rate_limit::RateLimit;
+pub use resync::{ResyncCredentials, ResyncKind, ResyncOutcome, ResyncRequest, ResyncResult};
 pub use stats::Stats;
 pub use timers::TimerQueue;
 pub use token::{tokens_equal, OsRandom, RandomSource, SeededRandom, TOKEN_BYTES};
@@ -85,6 +89,10 @@ pub enum EngineError {
     Random(std::io::Error),
     /// The User-Agent is empty, longer than 128 bytes, or holds a control character.
     BadUserAgent,
+    /// A re-provisioning of a phone never seen, with no address to send it to.
+    UnknownDevice(Mac),
+    /// A request the engine cannot carry out as given; the message says why.
+    BadRequest(String),
 }
 
 impl fmt::Display for EngineError {
@@ -94,6 +102,10 @@ impl fmt::Display for EngineError {
             EngineError::UnknownTicket(ticket) => write!(f, "no configuration file is waiting under ticket {ticket}"),
             EngineError::Random(error) => write!(f, "the OS random source failed: {error}"),
             EngineError::BadUserAgent => f.write_str("the User-Agent must be 1 to 128 printable characters"),
+            EngineError::UnknownDevice(mac) => {
+                write!(f, "{mac} was never seen: give the address to send its re-provisioning to")
+            }
+            EngineError::BadRequest(why) => f.write_str(why),
         }
     }
 }
@@ -284,6 +296,7 @@ impl Engine {
             subscribes: record.subscribes,
             assigned: self.assignments.lookup(&record.info).is_some(),
             last_notify: record.last_notify,
+            last_resync: record.last_resync,
         }
     }
 

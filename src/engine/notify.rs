@@ -19,8 +19,10 @@ impl Engine {
     /// address.
     pub(super) fn send_notify(&mut self, now: Instant, exchange: ExchangeId, url: String) {
         let pending = self.answer_pending(now, exchange);
-        let Some((mac, source)) = self.transactions.get(exchange).map(|e| (e.mac(), e.source())) else { return };
-        let Some(local) = self.devices.get(&mac).map(|record| record.local) else { return };
+        let Some((mac, source, local)) = self.transactions.get(exchange).map(|e| (e.mac(), e.source(), e.local()))
+        else {
+            return;
+        };
         let (headers, in_dialog) = match &pending {
             Some(subscribe) => (NotifyHeaders::in_dialog(&subscribe.facts, &subscribe.local_tag), true),
             None => {
@@ -57,10 +59,7 @@ impl Engine {
         request: Vec<u8>,
         purpose: NotifyPurpose,
     ) {
-        let Some(local) = self.transactions.get(exchange).and_then(|e| self.devices.get(&e.mac())).map(|r| r.local)
-        else {
-            return;
-        };
+        let Some(local) = self.transactions.get(exchange).map(|e| e.local()) else { return };
         let interval = self.config.timers.t1;
         let payload = super::payload_from(&mut self.spare_payloads, &request);
         let notify =
@@ -72,8 +71,7 @@ impl Engine {
     }
 
     pub(super) fn retransmit_notify(&mut self, now: Instant, exchange: ExchangeId, id: u64) {
-        let Some(mac) = self.transactions.get(exchange).map(|e| e.mac()) else { return };
-        let Some(local) = self.devices.get(&mac).map(|record| record.local) else { return };
+        let Some(local) = self.transactions.get(exchange).map(|e| e.local()) else { return };
         let timers = self.config.timers;
         let Some(notify) = self.transactions.get_mut(exchange).and_then(|e| e.notify_mut()).filter(|n| n.id == id)
         else {
@@ -139,6 +137,7 @@ impl Engine {
                 let result = NotifyResult { mac, destination: notify.destination, url, outcome, in_dialog };
                 self.provision_finished(now, exchange, result);
             }
+            NotifyPurpose::Resync(state) => self.resync_answered(now, exchange, notify.destination, *state, response),
         }
     }
 

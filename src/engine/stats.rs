@@ -55,4 +55,12 @@ pub struct Stats {
     /// Exchanges forgotten because their phone had too many at once (reboots in quick
     /// succession, or others claiming its MAC).
     pub exchanges_evicted: u64,
+    /// Re-provisioning NOTIFYs started (first tries).
+    pub resyncs_sent: u64,
+    /// Re-provisionings the phone accepted.
+    pub resyncs_accepted: u64,
+    /// Re-provisionings that ended otherwise (refused, challenged again, timed out).
+    pub resyncs_failed: u64,
+    /// Digest challenges answered.
+    pub resync_challenges_answered: u64,
 }

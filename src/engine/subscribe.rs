@@ -13,7 +13,7 @@ use super::devices::{DeviceState, Touched};
 use super::event::{Event, LogLevel};
 use super::log;
 use super::policy::Mode;
-use super::transactions::{AnsweredSubscribe, ExchangeId, PendingSubscribe};
+use super::transactions::{AnsweredSubscribe, ExchangeId, ExchangeKind, PendingSubscribe};
 use super::wire::{self, SubscribeFacts};
 use super::{Assignment, Engine, Timer, Transmit};
 
@@ -93,7 +93,7 @@ impl Engine {
         }
         let exchange = match known_boot {
             Some(exchange) => exchange,
-            None => self.open_exchange(now, mac, source, &facts.call_id),
+            None => self.open_exchange(now, ExchangeKind::Boot, mac, (source, local), &facts.call_id),
         };
         let next = self.next_step(now, exchange, mac);
         self.hold_subscribe(now, exchange, facts);
@@ -126,7 +126,7 @@ impl Engine {
         let lifetime = self.config.transaction_lifetime;
         let fresh = |since: Instant| now.saturating_duration_since(since) < lifetime;
         if let Some(answered) = exchange.answered().filter(|a| a.key == key && fresh(a.sent)) {
-            let local = self.devices.get(&mac).map_or(source, |record| record.local);
+            let local = exchange.local();
             self.stats.answers_repeated += 1;
             self.transmits.push_back(Transmit {
                 destination: source,
@@ -168,10 +168,17 @@ impl Engine {
         }
     }
 
-    /// Opens an exchange for a new boot of `mac` (or a first contact by the host) and
-    /// schedules its expiry.
-    pub(super) fn open_exchange(&mut self, now: Instant, mac: Mac, source: SocketAddrV4, call_id: &str) -> ExchangeId {
-        let (exchange, evicted) = self.transactions.open(mac, source, call_id, now);
+    /// Opens an exchange with `mac` at `source` through our address `local` and schedules
+    /// its expiry.
+    pub(super) fn open_exchange(
+        &mut self,
+        now: Instant,
+        kind: ExchangeKind,
+        mac: Mac,
+        addresses: (SocketAddrV4, SocketAddrV4),
+        call_id: &str,
+    ) -> ExchangeId {
+        let (exchange, evicted) = self.transactions.open(kind, mac, addresses, call_id, now);
         if evicted.is_some() {
             self.stats.exchanges_evicted += 1;
         }
@@ -232,11 +239,11 @@ impl Engine {
         if !self.config.access.admits(&record.info) {
             return;
         }
-        let last_address = record.info.source;
+        let addresses = (record.info.source, record.local);
         let exchange = match self.transactions.newest_of(mac) {
             Some(newest) if newest.in_flight() => return,
             Some(newest) => newest.id(),
-            None => self.open_exchange(now, mac, last_address, ""),
+            None => self.open_exchange(now, ExchangeKind::Boot, mac, addresses, ""),
         };
         self.serve(now, exchange);
     }
@@ -246,9 +253,7 @@ impl Engine {
     /// NOTIFY may use.
     pub(super) fn answer_pending(&mut self, now: Instant, exchange: ExchangeId) -> Option<PendingSubscribe> {
         let pending = self.transactions.take_pending(exchange)?;
-        let source = self.transactions.get(exchange)?.source();
-        let mac = self.transactions.get(exchange)?.mac();
-        let local = self.devices.get(&mac)?.local;
+        let (mac, source, local) = self.transactions.get(exchange).map(|e| (e.mac(), e.source(), e.local()))?;
         if now.saturating_duration_since(pending.received) >= self.config.transaction_lifetime {
             // The phone gave up on it long ago: a NOTIFY outside any dialog instead.
             self.transactions.unhold(exchange, Some(pending));

@@ -85,6 +85,17 @@ pub enum NotifyPurpose {
         /// Sent inside the SUBSCRIBE's dialog.
         in_dialog: bool,
     },
+    /// A check-sync NOTIFY outside any dialog (re-provisioning).
+    Resync(Box<super::resync::ResyncState>),
+}
+
+/// What an exchange is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExchangeKind {
+    /// A boot of the phone (its SUBSCRIBEs, or the host serving it after one).
+    Boot,
+    /// A re-provisioning the host asked for: one check-sync NOTIFY transaction.
+    Resync,
 }
 
 /// A rendered file waiting for the host's decision.
@@ -102,8 +113,10 @@ pub struct WaitingFile {
 #[derive(Debug)]
 pub struct Exchange {
     id: ExchangeId,
+    kind: ExchangeKind,
     mac: Mac,
     source: SocketAddrV4,
+    local: SocketAddrV4,
     call_id: String,
     pending: Option<PendingSubscribe>,
     answered: Option<AnsweredSubscribe>,
@@ -124,6 +137,11 @@ impl Exchange {
     /// The phone.
     pub fn mac(&self) -> Mac {
         self.mac
+    }
+
+    /// Our address in this exchange: Via and Contact of what we send, and its source.
+    pub fn local(&self) -> SocketAddrV4 {
+        self.local
     }
 
     /// Where the phone sent its SUBSCRIBEs from (or, for an exchange opened by the host,
@@ -212,12 +230,15 @@ impl Transactions {
 
     /// The exchange of `mac`'s boot that sent from `source` with `call_id`.
     pub fn find_boot(&self, mac: Mac, source: SocketAddrV4, call_id: &str) -> Option<ExchangeId> {
-        self.of_phone(mac).find(|exchange| exchange.source == source && exchange.call_id == call_id).map(Exchange::id)
+        self.of_phone(mac)
+            .find(|e| e.kind == ExchangeKind::Boot && e.source == source && e.call_id == call_id)
+            .map(Exchange::id)
     }
 
-    /// The phone's most recently opened exchange.
+    /// The phone's most recently opened boot.
     pub fn newest_of(&self, mac: Mac) -> Option<&Exchange> {
-        self.by_mac.get(&mac)?.last().and_then(|id| self.exchanges.get(id))
+        let ids = self.by_mac.get(&mac)?;
+        ids.iter().rev().filter_map(|id| self.exchanges.get(id)).find(|e| e.kind == ExchangeKind::Boot)
     }
 
     /// Every exchange of the phone, oldest first.
@@ -225,13 +246,14 @@ impl Transactions {
         self.by_mac.get(&mac).into_iter().flatten().filter_map(|id| self.exchanges.get(id))
     }
 
-    /// Opens an exchange for a boot of `mac` from `source`. When the phone already has
-    /// [`EXCHANGES_PER_PHONE`], its oldest is forgotten and returned (its timers find
-    /// nothing when they fire).
+    /// Opens an exchange of `kind` with `mac` at `source`, through our address `local`.
+    /// When the phone already has [`EXCHANGES_PER_PHONE`], its oldest is forgotten and
+    /// returned (its timers find nothing when they fire).
     pub fn open(
         &mut self,
+        kind: ExchangeKind,
         mac: Mac,
-        source: SocketAddrV4,
+        (source, local): (SocketAddrV4, SocketAddrV4),
         call_id: &str,
         now: Instant,
     ) -> (ExchangeId, Option<Exchange>) {
@@ -245,8 +267,10 @@ impl Transactions {
             id,
             Exchange {
                 id,
+                kind,
                 mac,
                 source,
+                local,
                 call_id: call_id.to_owned(),
                 pending: None,
                 answered: None,
@@ -429,12 +453,12 @@ mod tests {
     fn a_phone_keeps_at_most_four_exchanges_and_loses_its_oldest_with_its_keys() {
         let now = Instant::now();
         let mut transactions = Transactions::default();
-        let (first, _) = transactions.open(mac(1), PHONE, "boot-0", now);
+        let (first, _) = transactions.open(ExchangeKind::Boot, mac(1), (PHONE, PHONE), "boot-0", now);
         transactions.hold(first, pending("k0", now));
         for boot in 1..EXCHANGES_PER_PHONE {
-            transactions.open(mac(1), PHONE, &format!("boot-{boot}"), now);
+            transactions.open(ExchangeKind::Boot, mac(1), (PHONE, PHONE), &format!("boot-{boot}"), now);
         }
-        let (_, evicted) = transactions.open(mac(1), PHONE, "boot-new", now);
+        let (_, evicted) = transactions.open(ExchangeKind::Boot, mac(1), (PHONE, PHONE), "boot-new", now);
         assert_eq!(evicted.map(|e| e.id()), Some(first));
         assert!(transactions.by_key("k0").is_none(), "its key went with it");
         assert_eq!(transactions.of_phone(mac(1)).count(), EXCHANGES_PER_PHONE);
@@ -446,8 +470,8 @@ mod tests {
     fn forget_removes_every_exchange_and_index_of_a_phone_only() {
         let now = Instant::now();
         let mut transactions = Transactions::default();
-        let (a, _) = transactions.open(mac(1), PHONE, "a", now);
-        let (b, _) = transactions.open(mac(2), PHONE, "b", now);
+        let (a, _) = transactions.open(ExchangeKind::Boot, mac(1), (PHONE, PHONE), "a", now);
+        let (b, _) = transactions.open(ExchangeKind::Boot, mac(2), (PHONE, PHONE), "b", now);
         transactions.hold(a, pending("ka", now));
         transactions.hold(b, pending("kb", now));
         transactions.wait_for_host(a, WaitingFile { ticket: 7, url: String::new(), token: String::new() });
@@ -463,7 +487,7 @@ mod tests {
         let now = Instant::now();
         let lifetime = Duration::from_secs(32);
         let mut transactions = Transactions::default();
-        let (id, _) = transactions.open(mac(1), PHONE, "a", now);
+        let (id, _) = transactions.open(ExchangeKind::Boot, mac(1), (PHONE, PHONE), "a", now);
         transactions.wait_for_host(id, WaitingFile { ticket: 1, url: String::new(), token: String::new() });
         let later = now + Duration::from_secs(40);
         assert!(matches!(transactions.expire(id, later, lifetime, lifetime), Expiry::CheckAgainAt(_)));

@@ -183,3 +183,72 @@ pub fn write_notify(
     writer.finish(url.as_bytes());
     Some(out)
 }
+
+/// The dialog headers of a re-provisioning NOTIFY, the same for each of its tries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResyncHeaders {
+    from: String,
+    to: String,
+    call_id: String,
+}
+
+impl ResyncHeaders {
+    /// From us (with our tag) to the Request-URI, under a fresh Call-ID.
+    pub fn new(local: SocketAddrV4, request_uri: &str, tag: &str, call_id: &str) -> ResyncHeaders {
+        ResyncHeaders {
+            from: format!("<sip:{local}>;tag={tag}"),
+            to: format!("<{request_uri}>"),
+            call_id: format!("{call_id}@{}", local.ip()),
+        }
+    }
+}
+
+/// One try of a re-provisioning NOTIFY.
+#[derive(Debug)]
+pub struct ResyncTry<'a> {
+    /// `sip:user@host:port` or `sip:host:port`.
+    pub request_uri: &'a str,
+    /// Our address (Via, Contact).
+    pub local: SocketAddrV4,
+    /// This try's Via branch.
+    pub branch: &'a str,
+    /// From, To, Call-ID.
+    pub headers: &'a ResyncHeaders,
+    /// 1, then 2 for the authenticated retry.
+    pub cseq: u32,
+    /// The Event value.
+    pub event: &'a str,
+    /// `Authorization` or `Proxy-Authorization` and its value, after a challenge.
+    pub authorization: Option<(HeaderName<'static>, &'a str)>,
+}
+
+/// Whether `user` can stand as the user part of a SIP URI unescaped (RFC 3261
+/// unreserved and user-unreserved characters).
+pub fn is_uri_user(user: &str) -> bool {
+    !user.is_empty()
+        && user.len() <= 64
+        && user.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.!~*'()&=+$,;?/".contains(&b))
+}
+
+/// Writes a re-provisioning NOTIFY outside any dialog: no body (`Content-Length: 0`),
+/// `Subscription-State: terminated`. None only if a value cannot be written.
+pub fn write_resync(attempt: &ResyncTry<'_>, user_agent: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(768);
+    let mut writer = MessageWriter::request(&mut out, Method::Notify, attempt.request_uri).ok()?;
+    let (local, branch) = (attempt.local, attempt.branch);
+    writer.header_display(HeaderName::Via, format_args!("SIP/2.0/UDP {local};branch={branch};rport")).ok()?;
+    writer.header(HeaderName::MaxForwards, "70").ok()?;
+    writer.header(HeaderName::From, &attempt.headers.from).ok()?;
+    writer.header(HeaderName::To, &attempt.headers.to).ok()?;
+    writer.header(HeaderName::CallId, &attempt.headers.call_id).ok()?;
+    writer.header_display(HeaderName::CSeq, format_args!("{} NOTIFY", attempt.cseq)).ok()?;
+    writer.header_display(HeaderName::Contact, format_args!("<sip:{local}>")).ok()?;
+    writer.header(HeaderName::Event, attempt.event).ok()?;
+    writer.header(HeaderName::SubscriptionState, "terminated").ok()?;
+    if let Some((name, value)) = attempt.authorization {
+        writer.header(name, value).ok()?;
+    }
+    writer.header(HeaderName::UserAgent, user_agent).ok()?;
+    writer.finish(b"");
+    Some(out)
+}

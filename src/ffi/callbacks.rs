@@ -5,10 +5,11 @@ use std::sync::Arc;
 
 use parking_lot::{Condvar, Mutex};
 
+use super::resync::{gspnp_resync_result, result_mac};
 use super::strings::gspnp_str;
 use super::views::{gspnp_addr, gspnp_config_file, gspnp_device, gspnp_log_level, gspnp_notify_result, mac_text};
 use crate::device::DeviceInfo;
-use crate::engine::{ConfigFile, LogLevel, NotifyResult, Transmit};
+use crate::engine::{ConfigFile, LogLevel, NotifyResult, ResyncResult, Transmit};
 use crate::runtime::Host;
 
 /// The host's callbacks. Every member may be NULL. All of them run on the server's
@@ -48,6 +49,8 @@ pub struct gspnp_callbacks {
     >,
     /// `count` events were dropped because the callbacks were too slow.
     pub on_events_dropped: Option<unsafe extern "C" fn(userdata: *mut c_void, count: u64)>,
+    /// A re-provisioning started with gspnp_server_resync() ended.
+    pub on_resync_result: Option<unsafe extern "C" fn(userdata: *mut c_void, result: *const gspnp_resync_result)>,
 }
 
 /// Opened by gspnp_server_start once the server handle is in the host's hands: no
@@ -141,6 +144,15 @@ impl Host for CallbackHost {
         let Some(callback) = callbacks.on_notify_result else { return };
         let mac = mac_text(&result.mac);
         let view = gspnp_notify_result::new(result, mac.as_str());
+        // SAFETY: as above.
+        unsafe { callback(callbacks.userdata, &view) };
+    }
+
+    fn resync_result(&mut self, result: &ResyncResult) {
+        let callbacks = *self.ready();
+        let Some(callback) = callbacks.on_resync_result else { return };
+        let mac = result_mac(result);
+        let view = gspnp_resync_result::new(result, mac.as_str());
         // SAFETY: as above.
         unsafe { callback(callbacks.userdata, &view) };
     }

@@ -1,6 +1,7 @@
 //! gspnp_event: one event taken with gspnp_server_next_event() (the pull API).
 
 use super::guard::{guard, guard_value, Failure};
+use super::resync::gspnp_resync_result;
 use super::status::gspnp_status;
 use super::strings::gspnp_str;
 use super::views::{
@@ -35,6 +36,8 @@ pub enum gspnp_event_kind {
     GSPNP_EVENT_KIND_TRANSMIT = 6,
     /// Events were dropped: gspnp_event_dropped_count().
     GSPNP_EVENT_KIND_EVENTS_DROPPED = 7,
+    /// A re-provisioning ended: gspnp_event_resync_result().
+    GSPNP_EVENT_KIND_RESYNC_RESULT = 8,
 }
 
 /// The Rust side of a gspnp_event.
@@ -49,6 +52,7 @@ impl OwnedEvent {
             ServerEvent::Event(Event::Discovered(info) | Event::Updated(info)) => mac_text(&info.mac),
             ServerEvent::Event(Event::ConfigReady(file)) => mac_text(&file.mac),
             ServerEvent::Event(Event::NotifyResult(result)) => mac_text(&result.mac),
+            ServerEvent::Event(Event::ResyncResult(result)) => mac_text(&result.mac),
             _ => mac_text(&crate::mac::Mac([0; 6])),
         };
         Box::into_raw(Box::new(OwnedEvent { event, mac })).cast()
@@ -87,6 +91,7 @@ pub unsafe extern "C" fn gspnp_event_get_kind(event: *const gspnp_event) -> u32 
             ServerEvent::Event(Event::Updated(_)) => gspnp_event_kind::GSPNP_EVENT_KIND_UPDATED,
             ServerEvent::Event(Event::ConfigReady(_)) => gspnp_event_kind::GSPNP_EVENT_KIND_CONFIG_READY,
             ServerEvent::Event(Event::NotifyResult(_)) => gspnp_event_kind::GSPNP_EVENT_KIND_NOTIFY_RESULT,
+            ServerEvent::Event(Event::ResyncResult(_)) => gspnp_event_kind::GSPNP_EVENT_KIND_RESYNC_RESULT,
             ServerEvent::Event(Event::Log(..)) => gspnp_event_kind::GSPNP_EVENT_KIND_LOG,
             ServerEvent::Transmit(_) => gspnp_event_kind::GSPNP_EVENT_KIND_TRANSMIT,
             ServerEvent::EventsDropped(_) => gspnp_event_kind::GSPNP_EVENT_KIND_EVENTS_DROPPED,
@@ -124,6 +129,24 @@ pub unsafe extern "C" fn gspnp_event_config_file(
         };
         // SAFETY: as in gspnp_event_device.
         unsafe { *out = gspnp_config_file::new(file, event.mac.as_str()) };
+        Ok(())
+    })
+}
+
+/// The result of a RESYNC_RESULT event, as views valid until gspnp_event_free().
+#[no_mangle]
+pub unsafe extern "C" fn gspnp_event_resync_result(
+    event: *const gspnp_event,
+    out: *mut gspnp_resync_result,
+) -> gspnp_status {
+    guard(|| {
+        let event = event_ref(event)?;
+        require!(out);
+        let ServerEvent::Event(Event::ResyncResult(result)) = &event.event else {
+            return Err(wrong_kind("RESYNC_RESULT"));
+        };
+        // SAFETY: as in gspnp_event_device.
+        unsafe { *out = gspnp_resync_result::new(result, event.mac.as_str()) };
         Ok(())
     })
 }

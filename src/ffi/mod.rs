@@ -8,6 +8,7 @@ mod callbacks;
 mod decode;
 mod event;
 mod profile;
+mod resync;
 mod server;
 mod server_config;
 mod status;

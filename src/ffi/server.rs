@@ -133,6 +133,8 @@ pub(crate) fn runtime_failure(error: RuntimeError) -> Failure {
         RuntimeError::Engine(EngineError::UnknownTicket(_)) => GSPNP_STATUS_INVALID_ARGUMENT,
         RuntimeError::Engine(EngineError::Random(_)) => GSPNP_STATUS_IO_ERROR,
         RuntimeError::Engine(EngineError::BadUserAgent) => GSPNP_STATUS_INVALID_ARGUMENT,
+        RuntimeError::Engine(EngineError::UnknownDevice(_)) => GSPNP_STATUS_NOT_FOUND,
+        RuntimeError::Engine(EngineError::BadRequest(_)) => GSPNP_STATUS_INVALID_ARGUMENT,
         RuntimeError::Stopped => GSPNP_STATUS_STOPPED,
         RuntimeError::CalledFromCallback => GSPNP_STATUS_CALLED_FROM_CALLBACK,
         RuntimeError::Busy => GSPNP_STATUS_BUSY,

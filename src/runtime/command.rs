@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use crossbeam_channel::Sender;
 
-use crate::engine::{Assignment, DeviceRecord, Mode, Selector};
+use crate::engine::{Assignment, DeviceRecord, EngineError, Mode, ResyncRequest, Selector};
 use crate::mac::Mac;
 
 /// One host request.
@@ -21,6 +21,7 @@ pub(super) enum Command {
     SetMode(Mode),
     Feed { datagram: Vec<u8>, source: SocketAddrV4, local: SocketAddrV4 },
     Devices(Sender<Vec<DeviceRecord>>),
+    Resync(Mac, ResyncRequest, Sender<Result<(), EngineError>>),
 }
 
 /// Wakes the network thread out of poll(). Cheap to clone; a wake while one is already

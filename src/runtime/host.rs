@@ -8,7 +8,7 @@ use std::sync::Arc;
 use crossbeam_channel::{Receiver, Sender};
 
 use crate::device::DeviceInfo;
-use crate::engine::{ConfigFile, Event, LogLevel, NotifyResult, Transmit};
+use crate::engine::{ConfigFile, Event, LogLevel, NotifyResult, ResyncResult, Transmit};
 
 use super::command::{Command, Waker};
 use super::{ServerEvent, Shared};
@@ -30,6 +30,9 @@ pub trait Host: Send {
 
     /// A NOTIFY ended.
     fn notify_result(&mut self, _result: &NotifyResult) {}
+
+    /// A re-provisioning ([`super::Server::resync`]) ended.
+    fn resync_result(&mut self, _result: &ResyncResult) {}
 
     /// A log line; never contains a password or a URL token.
     fn log(&mut self, _level: LogLevel, _line: &str) {}
@@ -94,6 +97,7 @@ fn dispatch(host: &mut dyn Host, event: &ServerEvent) -> Option<(u64, bool)> {
         ServerEvent::Event(Event::Updated(info)) => host.device(info, false),
         ServerEvent::Event(Event::ConfigReady(file)) => return Some((file.ticket, host.config_ready(file))),
         ServerEvent::Event(Event::NotifyResult(result)) => host.notify_result(result),
+        ServerEvent::Event(Event::ResyncResult(result)) => host.resync_result(result),
         ServerEvent::Event(Event::Log(level, line)) => host.log(*level, line),
         ServerEvent::Transmit(transmit) => host.transmit(transmit),
         ServerEvent::EventsDropped(count) => host.events_dropped(*count),

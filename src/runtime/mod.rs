@@ -27,7 +27,9 @@ use parking_lot::Mutex;
 pub use config::{ServerConfig, DEFAULT_RECEIVE_BUFFER, SIP_PORT};
 pub use host::Host;
 
-use crate::engine::{Assignment, DeviceRecord, Engine, EngineError, Event, Mode, Selector, Stats, Transmit};
+use crate::engine::{
+    Assignment, DeviceRecord, Engine, EngineError, Event, Mode, ResyncRequest, Selector, Stats, Transmit,
+};
 use crate::mac::Mac;
 use command::{Command, Waker};
 use network::Network;
@@ -294,6 +296,23 @@ impl Server {
         })
     }
 
+    /// Re-provisions `mac` (see [`Engine::resync`]): the NOTIFY is sent before this
+    /// returns, and its outcome arrives as [`crate::engine::Event::ResyncResult`] (never
+    /// dropped). In socket mode, for a phone gspnp has not seen, the local address is
+    /// the one the OS routes `request.destination` from. Errors: the phone was never seen
+    /// and no destination was given ([`EngineError::UnknownDevice`]), a bad request, a
+    /// stopped server.
+    pub fn resync(&self, mac: Mac, mut request: ResyncRequest) -> Result<(), RuntimeError> {
+        if request.local.is_none() {
+            if let (Some(destination), Some(port)) = (request.destination, self.port) {
+                request.local = route_source(destination).map(|ip| SocketAddrV4::new(ip, port));
+            }
+        }
+        let (reply, answer) = bounded(1);
+        self.send(Command::Resync(mac, request, reply))?;
+        answer.recv_timeout(Duration::from_secs(5)).map_err(|_| RuntimeError::Stopped)?.map_err(RuntimeError::Engine)
+    }
+
     /// A copy of every phone the engine knows.
     pub fn devices(&self) -> Result<Vec<DeviceRecord>, RuntimeError> {
         let (reply, answer) = bounded(1);
@@ -338,6 +357,16 @@ impl Drop for Server {
             return;
         }
         let _ = self.stop();
+    }
+}
+
+/// The address the OS would send from to reach `destination` (no datagram is sent).
+fn route_source(destination: SocketAddrV4) -> Option<std::net::Ipv4Addr> {
+    let probe = std::net::UdpSocket::bind((std::net::Ipv4Addr::UNSPECIFIED, 0)).ok()?;
+    probe.connect(destination).ok()?;
+    match probe.local_addr().ok()? {
+        std::net::SocketAddr::V4(local) => Some(*local.ip()),
+        std::net::SocketAddr::V6(_) => None,
     }
 }
 

@@ -98,6 +98,7 @@ impl Network {
                 Command::SetMode(mode) => self.engine.set_mode(mode),
                 Command::Feed { datagram, source, local } => self.engine.handle_datagram(now, source, local, &datagram),
                 Command::Devices(reply) => drop(reply.send(self.engine.devices().cloned().collect())),
+                Command::Resync(mac, request, reply) => drop(reply.send(self.engine.resync(now, mac, request))),
             }
             self.flush(io);
         }

@@ -9,6 +9,7 @@
 //!   value that could inject a header.
 
 mod cseq;
+pub mod digest;
 mod error;
 mod event;
 mod fields;

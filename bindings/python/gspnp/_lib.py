@@ -165,6 +165,7 @@ on_transmit_fn = ctypes.CFUNCTYPE(
     None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t, gspnp_addr, gspnp_addr
 )
 on_events_dropped_fn = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_uint64)
+on_resync_result_fn = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)
 
 
 class gspnp_callbacks(ctypes.Structure):
@@ -177,6 +178,7 @@ class gspnp_callbacks(ctypes.Structure):
         ("on_log", on_log_fn),
         ("on_transmit", on_transmit_fn),
         ("on_events_dropped", on_events_dropped_fn),
+        ("on_resync_result", on_resync_result_fn),
     ]
 
 

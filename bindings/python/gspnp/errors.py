@@ -45,6 +45,7 @@ class Status(enum.IntEnum):
     BUSY = 1026
     WRONG_KIND = 1027
     WRONG_MODE = 1028
+    NOT_FOUND = 1029
 
 
 class GspnpError(Exception):
@@ -129,6 +130,10 @@ class WrongMode(GspnpError):
     """The server is not in the mode the call needs (feed mode, or the pull API)."""
 
 
+class NotFound(GspnpError):
+    """No such phone is known (for example a re-provisioning of a phone never seen)."""
+
+
 class InternalError(GspnpError):
     """A bug in gspnp or in this wrapper (a caught panic, a NULL, a wrong kind)."""
 
@@ -163,6 +168,7 @@ ERROR_CLASS_BY_STATUS: Dict[int, Type[GspnpError]] = {
     Status.BUSY: Busy,
     Status.WRONG_KIND: InternalError,
     Status.WRONG_MODE: WrongMode,
+    Status.NOT_FOUND: NotFound,
 }
 """Which exception class each non-OK status raises; unknown statuses raise GspnpError."""
 
