@@ -121,6 +121,25 @@ impl Peer {
         panic!("no {start:?} came; saw {skipped:#?}");
     }
 
+    /// Sends `text` to `to` every half second (a UDP retransmission, at most 20 times)
+    /// until a datagram starting with `start` comes back, and returns it.
+    pub fn send_until(&self, text: &str, to: SocketAddr, start: &str) -> String {
+        let mut buffer = [0u8; 65536];
+        for _ in 0..20 {
+            self.send(text, to);
+            let deadline = Instant::now() + Duration::from_millis(500);
+            while Instant::now() < deadline {
+                if let Ok((length, _)) = self.sip.recv_from(&mut buffer) {
+                    let answer = String::from_utf8_lossy(&buffer[..length]).into_owned();
+                    if answer.starts_with(start) {
+                        return answer;
+                    }
+                }
+            }
+        }
+        panic!("no {start:?} to {text}");
+    }
+
     /// Plays the PnP server for one boot: answers the SUBSCRIBE 200, sends the NOTIFY
     /// with this peer's URL, takes the 200, and waits for the fetch number `fetches`.
     /// Returns the SUBSCRIBE and the phone's address.
