@@ -12,8 +12,14 @@ impl Phone {
     pub(super) fn start_registration(&mut self, now: Instant, timing: &Timing, actions: &mut Vec<Action>) {
         let (account, registrar) = match (&self.account, &self.registrar) {
             (Some(account), Some(Ok(registrar))) => (account.clone(), *registrar),
-            (_, Some(Err(reason))) => return self.later.registered = Some(Err(reason.clone())),
-            _ => return self.later.registered = Some(Err("register_no_account".to_owned())),
+            (_, Some(Err(reason))) => {
+                self.later.registered = Some(Err(reason.clone()));
+                return;
+            }
+            _ => {
+                self.later.registered = Some(Err("register_no_account".to_owned()));
+                return;
+            }
         };
         let call_id = format!("{:016x}-reg@gspnpd-simulate", self.secrets.next_u64());
         let request = RegisterRequest {
