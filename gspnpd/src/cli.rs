@@ -212,6 +212,10 @@ fn parse_simulate(parser: &mut Parser) -> Result<Command, UsageError> {
             Arg::Long("ca") => options.ca = Some(parser.value()?.into()),
             Arg::Long("insecure") => options.insecure = true,
             Arg::Long("json") => options.json = true,
+            Arg::Long("stay") => options.stay = seconds(parser, "--stay")?,
+            Arg::Long("register") => options.register = true,
+            Arg::Long("auth-algorithm") => options.auth_algorithm = value(parser, "--auth-algorithm")?,
+            Arg::Long("auth-qop") => options.auth_qop = value(parser, "--auth-qop")?,
             Arg::Short('h') | Arg::Long("help") => return Ok(Command::Help(help::SIMULATE)),
             other => return Err(other.unexpected().into()),
         }
@@ -256,6 +260,9 @@ fn check_simulate(options: &SimulateOptions) -> Result<(), UsageError> {
     if options.timeout.is_zero() {
         return refuse("--timeout: more than 0 seconds".to_owned());
     }
+    if (!options.stay.is_zero() || options.register) && options.until != crate::simulate::options::Until::File {
+        return refuse("--stay and --register: only with --until file (phones that fetch their file)".to_owned());
+    }
     if crate::simulate::options::nth_mac(options.mac_base, options.phones - 1).is_none() {
         return refuse("--mac-base: the phones' MACs would run past ff:ff:ff:ff:ff:ff".to_owned());
     }
@@ -293,6 +300,16 @@ mod tests {
         };
         assert_eq!((simulate.phones, simulate.seed, simulate.json), (200, 7, true));
         assert_eq!(simulate.timeout, Duration::from_millis(1500));
+        let Ok(Command::Simulate(staying)) =
+            parse_line("simulate --stay 30 --register --auth-algorithm sha-256 --auth-qop none")
+        else {
+            panic!()
+        };
+        assert_eq!((staying.stay, staying.register), (Duration::from_secs(30), true));
+        assert_eq!(
+            (staying.auth_algorithm, staying.auth_qop),
+            (crate::simulate::options::Algorithm::Sha256, crate::simulate::options::Qop::None)
+        );
     }
 
     #[test]
@@ -315,6 +332,10 @@ mod tests {
             ("simulate --loss 2", "--loss"),
             ("simulate --phones 0", "--phones"),
             ("simulate --mac-base ffffffffffff --phones 2", "--mac-base"),
+            ("simulate --auth-algorithm sha-512", "--auth-algorithm: cannot use \"sha-512\""),
+            ("simulate --auth-qop auth-int", "--auth-qop"),
+            ("simulate --stay -1", "--stay"),
+            ("simulate --stay 5 --until notify", "only with --until file"),
             ("run --config a.toml --verbose", "--verbose"),
         ] {
             let error = parse_line(line).unwrap_err().0;

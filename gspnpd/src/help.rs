@@ -95,6 +95,18 @@ final answer to its SUBSCRIBE or the SUBSCRIBE echoed back (any SIP server, a UD
 echo). --window N keeps N phones under way, booting the next as one ends: a closed
 loop whose handshakes/s is the server's capacity.
 
+After provisioning, --stay SECS keeps each phone alive that long, behaving like a GRP
+with P4428=0 (NOTIFY authentication on): a NOTIFY with Event check-sync (fetch the
+file again), check-sync;reboot=true (boot again: new SUBSCRIBEs, new Call-ID) or
+resync is answered 401 with a digest challenge of its own (realm, nonce, opaque); the
+retried NOTIFY must carry an Authorization for account 1 of the file it fetched (user
+ID or authentication ID, and password), else it gets 401 again and counts as refused.
+Retransmissions get the same answer. --register makes each provisioned phone (again
+after a reboot) REGISTER over UDP to the SIP server (or outbound proxy) and account 1
+of its file, answering one 401/407 digest challenge (MD5 or SHA-256, qop auth or none).
+A phone answers its own port: with either option each phone has its own socket unless
+--sockets says otherwise.
+
 Options:
   -n, --phones N            How many phones [default: 1]
   -t, --target ADDR:PORT    Where SUBSCRIBEs go [default: 224.0.1.75:5060]
@@ -116,11 +128,17 @@ Options:
       --http-auth USER:PASSWORD  Answer an HTTP 401 with these Basic credentials
       --ca FILE             Trust this PEM certificate for HTTPS
       --insecure            Accept any HTTPS certificate (as factory-fresh phones do)
+      --stay SECS           After provisioning, stay alive this long for resync NOTIFYs [default: 0]
+      --auth-algorithm ALG  md5 or sha-256: the phones' NOTIFY challenges [default: md5]
+      --auth-qop QOP        auth or none: the phones' NOTIFY challenges [default: auth]
+      --register            After provisioning, REGISTER with account 1 of the file
       --json                Print the summary as one JSON object
   -h, --help                Print help
 
 JSON fields: phones, until, provisioned, notified, answered, unreachable, failed,
 failed_by_reason, handshakes_per_s, answer_p50_ms, answer_p99_ms (SUBSCRIBE to its
 answer), notify_p50_ms, notify_p99_ms (SUBSCRIBE to NOTIFY), p50_ms, p99_ms
-(SUBSCRIBE to file), elapsed_s, sockets, cpu_s (the simulator's), datagrams.
+(SUBSCRIBE to file), elapsed_s, sockets, cpu_s (the simulator's), datagrams,
+resyncs {done, refused, reboots, refetched, refetch_failed}, registered,
+register_failed_by_reason. Exits with 1 also if a registration or a re-fetch failed.
 ";

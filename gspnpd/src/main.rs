@@ -44,7 +44,7 @@ fn main() -> ExitCode {
             finish(render::run(&options, &mut std::io::stdout().lock(), &mut std::io::stderr().lock()))
         }
         Command::Simulate(options) => match simulate::run(&options, &mut std::io::stdout().lock()) {
-            Ok(summary) if summary.failed() == 0 => ExitCode::SUCCESS,
+            Ok(summary) if summary.succeeded() => ExitCode::SUCCESS,
             Ok(_) => ExitCode::FAILURE,
             Err(error) => finish(Err(error)),
         },

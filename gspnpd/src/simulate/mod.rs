@@ -4,15 +4,21 @@
 //! One thread runs every phone's SIP side over poll(2) ([`phone`] is the state
 //! machine, [`sip`] the wire format), with datagrams moved a batch per system call
 //! ([`outbox`], recvmmsg) and wake-ups in gspnp's timer heap; a small pool downloads
-//! and checks the files ([`fetch`], [`verify`]); [`summary`] counts. Everything stops
-//! at `--timeout`.
+//! and checks the files ([`fetch`], [`verify`]); [`summary`] counts. With `--stay`
+//! provisioned phones then challenge resync NOTIFYs ([`notify_auth`], [`digest`]); with
+//! `--register` they register with their file's account ([`register`]). Everything
+//! stops at `--timeout`.
 
+mod account;
 mod client_tls;
+mod digest;
 mod fetch;
 mod loss;
+mod notify_auth;
 pub mod options;
 mod outbox;
 mod phone;
+mod register;
 mod sip;
 mod sockets;
 mod summary;
@@ -37,7 +43,7 @@ use gspnp::runtime::batch::{ReceiveBatch, BATCH};
 use loss::Rng;
 use options::{nth_mac, Options, Until};
 use outbox::Outbox;
-use phone::{Action, Outcome, Phone, Timing};
+use phone::{Action, Fetched, Outcome, Phone, Timing};
 use sip::{Message, PhoneIdentity};
 
 /// The longest the loop sleeps, so that finished downloads are seen soon.
@@ -55,13 +61,15 @@ struct FetchJob {
     url: String,
     mac: Mac,
     user_agent: String,
+    /// Resolve the file's registrar too.
+    registrar: bool,
 }
 
 /// A finished download: checked, or a reason and a detail.
 struct FetchDone {
     phone: usize,
     at: Instant,
-    result: Result<(), (String, String)>,
+    result: Result<Fetched, (String, String)>,
 }
 
 /// Runs the simulation and writes its summary to `out`.
@@ -76,6 +84,9 @@ pub fn run(options: &Options, out: &mut impl Write) -> Result<Summary, String> {
         notify_wait: options.notify_wait,
         loss: options.loss,
         until: options.until,
+        stay: options.stay,
+        register: options.register,
+        auth: (options.auth_algorithm, options.auth_qop),
     };
     let start = Instant::now();
     let mut simulation = Simulation::new(options, opened, timing, start)?;
@@ -113,11 +124,13 @@ fn start_fetchers(
     Ok((jobs, done))
 }
 
-fn download_and_check(downloader: &Downloader, job: &FetchJob) -> Result<(), (String, String)> {
+fn download_and_check(downloader: &Downloader, job: &FetchJob) -> Result<Fetched, (String, String)> {
     let bytes = downloader
         .config_file(&job.url, &job.mac.to_string(), &job.user_agent)
         .map_err(|reason| (reason.clone(), format!("download failed: {reason}")))?;
-    verify::check_file(&bytes, job.mac, &job.url).map_err(|detail| ("bad_file".to_owned(), detail))
+    let account = verify::check_file(&bytes, job.mac, &job.url).map_err(|detail| ("bad_file".to_owned(), detail))?;
+    let registrar = job.registrar.then(|| register::registrar_address(&account));
+    Ok(Fetched { account, registrar })
 }
 
 /// CPU seconds this process used so far (all threads, user and system).
@@ -151,8 +164,10 @@ struct Simulation {
     /// `--window`, and the next phone it boots.
     window: usize,
     next_to_boot: usize,
-    /// Phones with an outcome.
-    ended: usize,
+    /// Phones that are done ([`Phone::settled`]).
+    settled: usize,
+    /// Downloads resolve the registrar (`--register`).
+    register: bool,
     stray: u64,
     refused_sends: u64,
     examples: Vec<String>,
@@ -176,12 +191,12 @@ impl Simulation {
                 tag: format!("{:x}", nonce.rotate_left(17) ^ index as u64),
                 branch: format!("z9hG4bK{nonce:x}-{index}"),
             };
-            let subscribe = sip::subscribe(&identity, options.target);
             let rng = Rng::for_phone(options.seed, index);
+            let secrets = Rng::for_phone(nonce, index);
             let offset = options.ramp.mul_f64(index as f64 / options.phones as f64);
             // With a window, phones boot as others end (see Simulation::end).
             let boot_at = (options.window == 0).then_some(boot + offset);
-            phones.push(Phone::new(identity, socket, subscribe, options.target, rng, boot_at));
+            phones.push(Phone::new(identity, socket, options.target, rng, secrets, boot_at));
         }
         let mut owners = vec![None; socket_count];
         for (index, phone) in phones.iter().enumerate() {
@@ -198,7 +213,8 @@ impl Simulation {
             schedule: TimerQueue::default(),
             window: options.window,
             next_to_boot: 0,
-            ended: 0,
+            settled: 0,
+            register: options.register,
             stray: 0,
             refused_sends: 0,
             examples: Vec::new(),
@@ -232,7 +248,7 @@ impl Simulation {
             while let Ok(finished) = done.try_recv() {
                 self.finish_download(finished, jobs);
             }
-            if self.ended == self.phones.len() {
+            if self.settled == self.phones.len() {
                 break;
             }
             let next = self.schedule.next_deadline().unwrap_or(now + TURN);
@@ -257,8 +273,8 @@ impl Simulation {
         self.flush();
     }
 
-    /// Lets phone `index` act, then does what it asked, notes whether it ended, and
-    /// schedules its next wake-up.
+    /// Lets phone `index` act, then does what it asked, notes whether its first boot
+    /// ended and whether it is done, and schedules its next wake-up.
     fn step(
         &mut self,
         index: usize,
@@ -267,18 +283,25 @@ impl Simulation {
         jobs: &Sender<FetchJob>,
         act: impl FnOnce(&mut Phone, &Timing, &mut Vec<Action>),
     ) {
-        let was_running = self.phones[index].outcome.is_none();
+        let phone = &self.phones[index];
+        let (was_running, was_settled) = (phone.outcome.is_none(), phone.settled());
         act(&mut self.phones[index], &self.timing, actions);
         self.perform(index, actions, jobs);
-        if was_running && self.phones[index].outcome.is_some() {
+        let phone = &self.phones[index];
+        let first_boot_ended = was_running && phone.outcome.is_some() && phone.boots() == 0;
+        match (was_settled, phone.settled()) {
+            (false, true) => self.settled += 1,
+            (true, false) => self.settled -= 1,
+            _ => {}
+        }
+        if first_boot_ended {
             self.end(now);
         }
         self.wake(index);
     }
 
-    /// Counts a phone that ended; with a window, the next phone boots.
+    /// A phone's first boot ended: with a window, the next phone boots.
     fn end(&mut self, now: Instant) {
-        self.ended += 1;
         if self.window > 0 {
             self.boot_next(now);
         }
@@ -365,7 +388,11 @@ impl Simulation {
                         "Grandstream Model HW {} SW {} DevId {}",
                         identity.model, identity.firmware, identity.mac
                     );
-                    let _ = jobs.send(FetchJob { phone: index, url, mac: identity.mac, user_agent });
+                    let job = FetchJob { phone: index, url, mac: identity.mac, user_agent, registrar: self.register };
+                    let _ = jobs.send(job);
+                }
+                Action::Listen(call_id) => {
+                    self.by_call_id.insert(call_id, index);
                 }
             }
         }
@@ -379,7 +406,9 @@ impl Simulation {
             reason
         });
         let mut actions = Vec::new();
-        self.step(finished.phone, finished.at, &mut actions, jobs, |phone, _, _| phone.on_fetched(finished.at, result));
+        self.step(finished.phone, finished.at, &mut actions, jobs, |phone, timing, actions| {
+            phone.on_fetched(finished.at, result, timing, actions)
+        });
     }
 
     fn summary(&self, elapsed: Duration) -> Summary {
@@ -400,6 +429,7 @@ impl Simulation {
             summary.answer_ms.extend(millis(phone.first_sent, phone.answered_at));
             summary.notify_ms.extend(millis(phone.first_sent, phone.notified_at));
             summary.file_ms.extend(millis(phone.first_sent, phone.provisioned_at));
+            count_later(&mut summary.later, &phone.later);
             let d = &mut summary.datagrams;
             d.sent += phone.sent_datagrams.0;
             d.sent_dropped += phone.sent_datagrams.1;
@@ -422,5 +452,19 @@ impl Simulation {
         summary.until = self.timing.until;
         summary.examples = self.examples.clone();
         summary
+    }
+}
+
+/// Adds what one phone did after provisioning to the run's counts.
+fn count_later(counts: &mut summary::Later, phone: &phone::Later) {
+    counts.resyncs_done += u64::from(phone.resyncs_done);
+    counts.resyncs_refused += u64::from(phone.resyncs_refused);
+    counts.reboots += u64::from(phone.reboots);
+    counts.refetched += u64::from(phone.refetched);
+    counts.refetch_failed += u64::from(phone.refetch_failed);
+    match &phone.registered {
+        Some(Ok(())) => counts.registered += 1,
+        Some(Err(reason)) => *counts.register_failed_by_reason.entry(reason.clone()).or_default() += 1,
+        None => {}
     }
 }

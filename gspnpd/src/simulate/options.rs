@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use gspnp::Mac;
 
+pub use super::digest::{Algorithm, Qop};
+
 /// The most phones one run simulates.
 pub const MOST_PHONES: usize = 100_000;
 
@@ -97,6 +99,14 @@ pub struct Options {
     pub insecure: bool,
     /// Print JSON.
     pub json: bool,
+    /// After provisioning, how long each phone stays alive (resync NOTIFYs); 0: not at all.
+    pub stay: Duration,
+    /// Register with the file's account after provisioning.
+    pub register: bool,
+    /// The hash of the phones' NOTIFY challenges.
+    pub auth_algorithm: Algorithm,
+    /// The qop of the phones' NOTIFY challenges.
+    pub auth_qop: Qop,
 }
 
 impl Default for Options {
@@ -123,6 +133,10 @@ impl Default for Options {
             ca: None,
             insecure: false,
             json: false,
+            stay: Duration::ZERO,
+            register: false,
+            auth_algorithm: Algorithm::Md5,
+            auth_qop: Qop::Auth,
         }
     }
 }

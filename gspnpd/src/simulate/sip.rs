@@ -1,6 +1,7 @@
 //! The phone's side of the SIP exchange, written independently of gspnp's SIP code so
 //! that the simulator checks a server rather than agreeing with it: the SUBSCRIBE a
-//! GRP26xx sends, a lenient reader for what comes back, and the 200 to a NOTIFY.
+//! GRP26xx sends, a lenient reader for what comes back (that still refuses hostile
+//! datagrams: control characters, too many headers), and the answers a phone sends.
 
 use std::net::SocketAddrV4;
 
@@ -66,11 +67,16 @@ pub enum StartLine {
     Response(u16),
 }
 
+/// The most header lines a message may have (a NOTIFY has about a dozen).
+const MOST_HEADERS: usize = 64;
+
 /// A received SIP message, read leniently.
 #[derive(Debug, Clone)]
 pub struct Message {
     /// Request or response.
     pub start: StartLine,
+    /// A request's Request-URI; empty for a response.
+    pub request_uri: String,
     /// Header lines (name, value) in order, compact names expanded.
     pub headers: Vec<(String, String)>,
     /// The body, as far as Content-Length (or the datagram) goes.
@@ -93,7 +99,9 @@ fn expand(name: &str) -> &str {
 }
 
 impl Message {
-    /// Reads a datagram; None when it is not a SIP message.
+    /// Reads a datagram; None when it is not a SIP message, or when its head holds a
+    /// control character other than tab (a lone CR or LF could smuggle a header into an
+    /// answer that copies it) or more than [`MOST_HEADERS`] lines.
     pub fn parse(datagram: &[u8]) -> Option<Message> {
         let text = std::str::from_utf8(datagram).ok()?;
         let (head, body) = match text.find("\r\n\r\n") {
@@ -101,15 +109,19 @@ impl Message {
             None => (text.trim_end(), ""),
         };
         let mut lines = head.split("\r\n");
+        if lines.clone().any(|line| line.chars().any(|c| c.is_control() && c != '\t')) {
+            return None;
+        }
+        if lines.clone().count() > MOST_HEADERS + 1 {
+            return None;
+        }
         let first = lines.next()?;
-        let start = if let Some(rest) = first.strip_prefix("SIP/2.0 ") {
-            StartLine::Response(rest.get(..3)?.parse().ok()?)
+        let (start, request_uri) = if let Some(rest) = first.strip_prefix("SIP/2.0 ") {
+            (StartLine::Response(rest.get(..3)?.parse().ok()?), String::new())
         } else {
             let (method, rest) = first.split_once(' ')?;
-            if !rest.ends_with(" SIP/2.0") {
-                return None;
-            }
-            StartLine::Request(method.to_owned())
+            let uri = rest.strip_suffix(" SIP/2.0")?;
+            (StartLine::Request(method.to_owned()), uri.to_owned())
         };
         let mut headers: Vec<(String, String)> = Vec::new();
         for line in lines {
@@ -123,7 +135,7 @@ impl Message {
             let (name, value) = line.split_once(':')?;
             headers.push((expand(name.trim()).to_owned(), value.trim().to_owned()));
         }
-        let mut message = Message { start, headers, body: String::new() };
+        let mut message = Message { start, request_uri, headers, body: String::new() };
         let length = message.header("Content-Length").and_then(|length| length.parse::<usize>().ok());
         let body = match length {
             Some(length) => body.get(..length).unwrap_or(body),
@@ -136,6 +148,25 @@ impl Message {
     /// The first header called `name` (any case).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(key, _)| key.eq_ignore_ascii_case(name)).map(|(_, value)| value.as_str())
+    }
+
+    /// Every header called `name` (any case), in order.
+    pub fn headers_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.headers.iter().filter(move |(key, _)| key.eq_ignore_ascii_case(name)).map(|(_, value)| value.as_str())
+    }
+
+    /// The branch of the top Via: with the CSeq, what tells a retransmission apart.
+    pub fn top_branch(&self) -> Option<&str> {
+        let via = self.header("Via")?.split(',').next()?;
+        via.split(';').skip(1).find_map(|parameter| {
+            let (name, value) = parameter.split_once('=')?;
+            name.trim().eq_ignore_ascii_case("branch").then_some(value.trim())
+        })
+    }
+
+    /// The CSeq number.
+    pub fn cseq_number(&self) -> Option<u32> {
+        self.header("CSeq")?.split_whitespace().next()?.parse().ok()
     }
 
     /// The Call-ID.
@@ -159,15 +190,58 @@ impl Message {
     /// The 200 OK (or another status) a phone sends to this request: every Via, From,
     /// To, Call-ID and CSeq copied.
     pub fn answer(&self, status: u16, reason: &str) -> Vec<u8> {
+        self.answer_with(status, reason, None, &[])
+    }
+
+    /// An answer as [`Message::answer`], with `to_tag` added to a To that has no tag
+    /// (an answer to a request outside any dialog, RFC 3261 §8.2.6.2) and `extra`
+    /// header lines (name, value) before Content-Length.
+    pub fn answer_with(&self, status: u16, reason: &str, to_tag: Option<&str>, extra: &[(&str, &str)]) -> Vec<u8> {
         let mut out = format!("SIP/2.0 {status} {reason}\r\n");
         for (name, value) in &self.headers {
             if ["Via", "From", "To", "Call-ID", "CSeq"].iter().any(|copied| copied.eq_ignore_ascii_case(name)) {
-                out.push_str(&format!("{name}: {value}\r\n"));
+                out.push_str(&format!("{name}: {value}"));
+                let untagged = !value.to_ascii_lowercase().contains(";tag=");
+                if let Some(tag) = to_tag.filter(|_| name.eq_ignore_ascii_case("To") && untagged) {
+                    out.push_str(&format!(";tag={tag}"));
+                }
+                out.push_str("\r\n");
             }
+        }
+        for (name, value) in extra {
+            out.push_str(&format!("{name}: {value}\r\n"));
         }
         out.push_str("Content-Length: 0\r\n\r\n");
         out.into_bytes()
     }
+}
+
+/// What a resync NOTIFY asks of a provisioned phone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resync {
+    /// `Event: check-sync` or `Event: resync`: fetch the file again.
+    Fetch,
+    /// `Event: check-sync;reboot=true`: reboot (boot again, new SUBSCRIBEs).
+    Reboot,
+}
+
+/// Whether `notify` is a resync request (Grandstream `check-sync`, with `reboot=true`
+/// for a reboot, or `resync`), and which.
+pub fn resync_of(notify: &Message) -> Option<Resync> {
+    let mut parts = notify.header("Event")?.split(';');
+    let package = parts.next()?.trim();
+    if package.eq_ignore_ascii_case("resync") {
+        return Some(Resync::Fetch);
+    }
+    if !package.eq_ignore_ascii_case("check-sync") {
+        return None;
+    }
+    let reboot = parts.any(|parameter| {
+        parameter.split_once('=').is_some_and(|(name, value)| {
+            name.trim().eq_ignore_ascii_case("reboot") && value.trim().eq_ignore_ascii_case("true")
+        })
+    });
+    Some(if reboot { Resync::Reboot } else { Resync::Fetch })
 }
 
 /// What a NOTIFY tells the phone: the folder URL, or why the phone refuses it (and the
@@ -254,6 +328,47 @@ mod tests {
         assert_eq!(notify_url(&Message::parse(wrong_type.as_bytes()).unwrap()), Err((415, "bad_notify_content_type")));
         let no_url = NOTIFY.replace("http://192.0.2.1/x/y/", "tftp://192.0.2.1/x/");
         assert_eq!(notify_url(&Message::parse(no_url.as_bytes()).unwrap()).unwrap_err().0, 400);
+    }
+
+    #[test]
+    fn resync_events_are_told_apart() {
+        let with_event = |event: &str| NOTIFY.replace("o: ua-profile", &format!("Event: {event}"));
+        let of = |event: &str| resync_of(&Message::parse(with_event(event).as_bytes()).unwrap());
+        assert_eq!(of("check-sync"), Some(Resync::Fetch));
+        assert_eq!(of("Check-Sync;reboot=false"), Some(Resync::Fetch));
+        assert_eq!(of("check-sync;reboot=true"), Some(Resync::Reboot));
+        assert_eq!(of("check-sync; reboot = TRUE"), Some(Resync::Reboot));
+        assert_eq!(of("resync"), Some(Resync::Fetch));
+        assert_eq!(of("ua-profile"), None);
+        assert_eq!(of("message-summary"), None);
+    }
+
+    #[test]
+    fn an_answer_outside_a_dialog_tags_to_and_carries_extra_headers() {
+        let notify = Message::parse(NOTIFY.replace(";tag=t1", "").as_bytes()).unwrap();
+        assert_eq!((notify.request_uri.as_str(), notify.top_branch()), ("sip:192.0.2.2:40001", Some("z9hG4bKn1")));
+        assert_eq!(notify.cseq_number(), Some(1));
+        let answer = notify.answer_with(401, "Unauthorized", Some("ph1"), &[("WWW-Authenticate", "Digest x=y")]);
+        let answer = String::from_utf8(answer).unwrap();
+        assert!(answer.contains("\r\nTo: <sip:MAC%3A000B82F55284@224.0.1.75>;tag=ph1\r\n"), "{answer}");
+        assert!(answer.ends_with("WWW-Authenticate: Digest x=y\r\nContent-Length: 0\r\n\r\n"), "{answer}");
+        let tagged = Message::parse(NOTIFY.as_bytes()).unwrap().answer_with(200, "OK", Some("ph1"), &[]);
+        assert!(!String::from_utf8(tagged).unwrap().contains("ph1"), "a To with a tag keeps it");
+    }
+
+    #[test]
+    fn hostile_datagrams_are_refused() {
+        let lone_lf = NOTIFY.replace("CSeq: 1 NOTIFY", "CSeq: 1 NOTIFY\nX-Evil: 1");
+        let nul = NOTIFY.replace("CSeq: 1 NOTIFY", "CSeq: 1 NOT\0IFY");
+        let many = NOTIFY.replace("CSeq: 1 NOTIFY\r\n", &"X-Pad: 1\r\n".repeat(MOST_HEADERS + 1));
+        for hostile in [lone_lf, nul, many] {
+            assert!(Message::parse(hostile.as_bytes()).is_none());
+        }
+        let huge_value = NOTIFY.replace("CSeq: 1 NOTIFY", &format!("CSeq: 1 NOTIFY\r\nX-Big: {}", "a".repeat(6000)));
+        assert!(
+            Message::parse(huge_value.as_bytes()).is_some(),
+            "a long header alone is harmless (the slot bounds it)"
+        );
     }
 
     #[test]

@@ -15,13 +15,18 @@ pub struct Sockets {
     pub local_ip: Ipv4Addr,
 }
 
-/// Opens `--sockets` sockets (by default one per phone up to [`AUTO_SOCKETS`]), as
-/// far as descriptors go, keeping some back for downloads.
+/// Opens `--sockets` sockets (by default one per phone up to [`AUTO_SOCKETS`], or one
+/// per phone with `--stay` or `--register`, so that a request outside any dialog
+/// reaches its phone by port), as far as descriptors go, keeping some back for downloads.
 pub fn open(options: &Options) -> Result<Sockets, String> {
     let local_ip = local_address(options)?;
     let reserve = options.fetchers * 2 + 64;
     let budget = descriptor_budget().saturating_sub(reserve).max(1);
-    let wanted = if options.sockets > 0 { options.sockets } else { AUTO_SOCKETS };
+    let wanted = match options.sockets {
+        0 if !options.stay.is_zero() || options.register => options.phones,
+        0 => AUTO_SOCKETS,
+        given => given,
+    };
     let count = options.phones.min(wanted).min(budget);
     // With --interface the sockets are bound to its address, so that multicast leaves
     // by that interface (Linux picks the device of a bound source address).

@@ -25,6 +25,25 @@ pub struct Datagrams {
     pub refused: u64,
 }
 
+/// What provisioned phones did afterwards (`--stay`, `--register`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Later {
+    /// Resync NOTIFYs accepted with the right credentials.
+    pub resyncs_done: u64,
+    /// Resync NOTIFYs refused (wrong or missing credentials on a retry).
+    pub resyncs_refused: u64,
+    /// Reboots begun on a `check-sync;reboot=true`.
+    pub reboots: u64,
+    /// Files re-fetched and checked after a check-sync.
+    pub refetched: u64,
+    /// Re-fetches that failed.
+    pub refetch_failed: u64,
+    /// Phones whose latest registration succeeded.
+    pub registered: usize,
+    /// Phones whose latest registration failed, by reason.
+    pub register_failed_by_reason: BTreeMap<String, usize>,
+}
+
 /// The result of a run.
 #[derive(Debug, Clone, Default)]
 pub struct Summary {
@@ -59,6 +78,8 @@ pub struct Summary {
     pub cpu_s: f64,
     /// Datagram counts.
     pub datagrams: Datagrams,
+    /// After provisioning.
+    pub later: Later,
     /// A few failures described, `MAC: what went wrong`.
     pub examples: Vec<String>,
 }
@@ -83,6 +104,11 @@ impl Summary {
     /// Phones that failed, for whatever reason.
     pub fn failed(&self) -> usize {
         self.failed_by_reason.values().sum()
+    }
+
+    /// Whether nothing failed: no phone, no registration, no re-fetch.
+    pub fn succeeded(&self) -> bool {
+        self.failed() == 0 && self.later.register_failed_by_reason.is_empty() && self.later.refetch_failed == 0
     }
 
     /// The summary as one JSON object.
@@ -115,6 +141,15 @@ impl Summary {
                 "stray": self.datagrams.stray,
                 "refused": self.datagrams.refused,
             },
+            "resyncs": {
+                "done": self.later.resyncs_done,
+                "refused": self.later.resyncs_refused,
+                "reboots": self.later.reboots,
+                "refetched": self.later.refetched,
+                "refetch_failed": self.later.refetch_failed,
+            },
+            "registered": self.later.registered,
+            "register_failed_by_reason": self.later.register_failed_by_reason,
             "examples": self.examples,
         })
     }
@@ -159,6 +194,17 @@ impl Summary {
             "datagrams          sent {} (dropped {}, refused {}), received {} (dropped {}), stray {}",
             d.sent, d.sent_dropped, d.refused, d.received, d.received_dropped, d.stray
         );
+        let later = &self.later;
+        let _ = writeln!(
+            text,
+            "resyncs            done {}, refused {}, reboots {}, refetched {} (failed {})",
+            later.resyncs_done, later.resyncs_refused, later.reboots, later.refetched, later.refetch_failed
+        );
+        let register_failed: usize = later.register_failed_by_reason.values().sum();
+        let _ = writeln!(text, "registered         {} (failed {register_failed})", later.registered);
+        for (reason, count) in &later.register_failed_by_reason {
+            let _ = writeln!(text, "  {reason:<16} {count}");
+        }
         let _ = writeln!(text, "sockets            {}", self.sockets);
         let _ = writeln!(text, "simulator CPU      {:.2} s", self.cpu_s);
         let _ = writeln!(text, "elapsed            {:.1} s", self.elapsed.as_secs_f64());
@@ -193,5 +239,24 @@ mod tests {
         }
         assert_eq!((json["failed"].as_u64(), json["p50_ms"].as_f64()), (Some(1), Some(10.0)));
         assert!(summary.to_text().contains("http_404"));
+        assert!(!summary.succeeded());
+    }
+
+    #[test]
+    fn resyncs_and_registrations_are_counted_in_text_and_json() {
+        let mut summary = Summary { phones: 2, provisioned: 2, ..Summary::default() };
+        summary.later =
+            Later { resyncs_done: 3, resyncs_refused: 1, reboots: 1, refetched: 2, registered: 1, ..Later::default() };
+        summary.later.register_failed_by_reason.insert("register_403".into(), 1);
+        let json = summary.to_json();
+        assert_eq!(json["resyncs"]["done"].as_u64(), Some(3));
+        assert_eq!((json["resyncs"]["refused"].as_u64(), json["resyncs"]["reboots"].as_u64()), (Some(1), Some(1)));
+        assert_eq!(
+            (json["registered"].as_u64(), json["register_failed_by_reason"]["register_403"].as_u64()),
+            (Some(1), Some(1))
+        );
+        let text = summary.to_text();
+        assert!(text.contains("done 3, refused 1, reboots 1, refetched 2") && text.contains("register_403"), "{text}");
+        assert!(!summary.succeeded(), "a failed registration fails the run");
     }
 }

@@ -5,6 +5,8 @@
 
 use std::collections::HashMap;
 
+use super::account::FileAccount;
+
 use gspnp::Mac;
 use quick_xml::escape::resolve_predefined_entity;
 use quick_xml::events::{BytesStart, Event};
@@ -23,8 +25,9 @@ fn attribute(start: &BytesStart<'_>, name: &str) -> Option<String> {
     Some(attribute.normalized_value(XmlVersion::Explicit1_0).ok()?.into_owned())
 }
 
-/// Checks `bytes` as the file for `mac`, told `folder_url`; the error says what is wrong.
-pub fn check_file(bytes: &[u8], mac: Mac, folder_url: &str) -> Result<(), String> {
+/// Checks `bytes` as the file for `mac`, told `folder_url`, and returns its account 1;
+/// the error says what is wrong.
+pub fn check_file(bytes: &[u8], mac: Mac, folder_url: &str) -> Result<FileAccount, String> {
     let settings = read(bytes)?;
     match settings.config_version.as_deref() {
         Some("1" | "2") => {}
@@ -36,14 +39,14 @@ pub fn check_file(bytes: &[u8], mac: Mac, folder_url: &str) -> Result<(), String
             return Err(format!("its <mac> is {file_mac:?}, not {mac}"));
         }
     }
-    let value = |names: &[&str]| names.iter().find_map(|name| settings.values.get(*name)).cloned().unwrap_or_default();
-    let user = value(&["P35", "account.1.sip.userid"]);
-    let server_path = value(&["P237", "provisioning.config.serverPath"]);
+    let value = |names: &[&str]| names.iter().find_map(|name| settings.values.get(*name)).cloned();
+    let account = FileAccount::read(value);
+    let server_path = value(&["P237", "provisioning.config.serverPath"]).unwrap_or_default();
     let told = folder_url.split_once("://").map_or(folder_url, |(_, rest)| rest).trim_end_matches('/');
-    if user.trim().is_empty() && server_path.trim_end_matches('/') != told {
+    if account.user.is_empty() && server_path.trim_end_matches('/') != told {
         return Err("it names neither an account nor the URL the phone was told".to_owned());
     }
-    Ok(())
+    Ok(account)
 }
 
 /// Reads the file's settings; an error for anything that is not well-formed
@@ -136,7 +139,15 @@ mod tests {
     fn rendered(format: gspnp::provision::Format, with_account: bool) -> Vec<u8> {
         let mut profile = gspnp::provision::Profile::new();
         if with_account {
-            profile.update_account(1, |account| account.set_user_id("1001")).unwrap();
+            profile
+                .update_account(1, |account| {
+                    account.set_user_id("1001")?;
+                    account.set_auth_id("auth1001")?;
+                    account.set_password("pw&<1001>")?;
+                    account.set_sip_server("192.0.2.1:5070")?;
+                    account.set_outbound_proxy("proxy.example.com")
+                })
+                .unwrap();
         }
         let target =
             gspnp::provision::Target::new(mac(), "GRP2614", format).unwrap().with_provisioning_url(URL).unwrap();
@@ -146,8 +157,17 @@ mod tests {
     #[test]
     fn files_gspnp_renders_pass_in_both_formats() {
         for format in [gspnp::provision::Format::V1, gspnp::provision::Format::V2] {
-            assert_eq!(check_file(&rendered(format, true), mac(), URL), Ok(()));
-            assert_eq!(check_file(&rendered(format, false), mac(), URL), Ok(()), "the URL alone names the phone");
+            let account = check_file(&rendered(format, true), mac(), URL).unwrap();
+            let expected = FileAccount {
+                user: "1001".into(),
+                auth_id: "auth1001".into(),
+                password: "pw&<1001>".into(),
+                server: "192.0.2.1:5070".into(),
+                proxy: "proxy.example.com".into(),
+            };
+            assert_eq!(account, expected, "{format:?}: account 1 read by P-number and by alias");
+            let bare = check_file(&rendered(format, false), mac(), URL);
+            assert_eq!(bare.map(|account| account.user), Ok(String::new()), "the URL alone names the phone");
             let other_url = check_file(&rendered(format, false), mac(), "https://192.0.2.1:8443/other/");
             assert!(other_url.is_err(), "{format:?}");
         }
@@ -169,6 +189,6 @@ mod tests {
             assert!(check_file(broken.as_bytes(), mac(), URL).is_err(), "{broken}");
         }
         let minimal = "<gs_provision version=\"1\"><config version=\"2\"><item name=\"account.1.sip.userid\">1&amp;2</item></config></gs_provision>";
-        assert_eq!(check_file(minimal.as_bytes(), mac(), URL), Ok(()));
+        assert_eq!(check_file(minimal.as_bytes(), mac(), URL).map(|account| account.user), Ok("1&2".to_owned()));
     }
 }
