@@ -339,6 +339,8 @@ static int reload_module(void)
 		return -1;
 	}
 	if (conf == previous) {
+		/* gspnp.conf is unchanged, pjsip.conf may not be: passwords are read again. */
+		apply_all(conf, NULL);
 		ao2_ref(conf, -1);
 		ao2_ref(previous, -1);
 		return 0;

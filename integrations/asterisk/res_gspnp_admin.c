@@ -147,9 +147,11 @@ int gspnp_ast_cmd_resync(const char *text, int reboot, char *error, size_t error
 {
 	char mac[GSPNP_MAC_SIZE];
 
-	if (parse_mac(text, mac, error, error_len)) {
+	/* The file is rebuilt from the endpoint as it is now (a changed password)... */
+	if (parse_mac(text, mac, error, error_len) || apply_current(mac, error, error_len)) {
 		return -1;
 	}
+	/* ...but telling the phone to fetch it needs gspnp_server_resync. */
 	snprintf(error, error_len, "resync is not available: this libgspnp %s has no "
 		"gspnp_server_resync (check-sync NOTIFY, gspnp issue #12)", gspnp_version());
 	return -1;
