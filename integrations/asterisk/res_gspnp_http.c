@@ -15,6 +15,7 @@
 
 #include "asterisk/astobj2.h"
 #include "asterisk/http.h"
+#include "asterisk/lock.h"
 #include "asterisk/logger.h"
 #include "asterisk/strings.h"
 #include "asterisk/tcptls.h"
@@ -32,6 +33,8 @@ struct served_file {
 };
 
 static struct ao2_container *files;
+/* Guards the `files` pointer: an HTTP request may still run while the module unloads. */
+AST_RWLOCK_DEFINE_STATIC(files_lock);
 static char uri_prefix[64];
 static int linked;
 
@@ -45,16 +48,30 @@ static int same_mac(void *object, void *arg, int flags)
 	return !strcmp(file->mac, arg) ? CMP_MATCH : 0;
 }
 
+/* A reference to the file store, or NULL once it is freed. */
+static struct ao2_container *files_ref(void)
+{
+	struct ao2_container *store;
+
+	ast_rwlock_rdlock(&files_lock);
+	store = ao2_bump(files);
+	ast_rwlock_unlock(&files_lock);
+	return store;
+}
+
 int gspnp_ast_file_store(const gspnp_config_file *file)
 {
 	struct served_file *served;
+	struct ao2_container *store = files_ref();
 
-	if (!files || file->token.len >= sizeof(served->token) || file->mac.len >= sizeof(served->mac)
+	if (!store || file->token.len >= sizeof(served->token) || file->mac.len >= sizeof(served->mac)
 		|| file->file_name.len >= sizeof(served->name)) {
+		ao2_cleanup(store);
 		return -1;
 	}
 	served = ao2_alloc_options(sizeof(*served) + file->contents_len, NULL, AO2_ALLOC_OPT_LOCK_NOLOCK);
 	if (!served) {
+		ao2_ref(store, -1);
 		return -1;
 	}
 	memcpy(served->token, file->token.data, file->token.len);
@@ -62,18 +79,22 @@ int gspnp_ast_file_store(const gspnp_config_file *file)
 	memcpy(served->name, file->file_name.data, file->file_name.len);
 	memcpy(served->contents, file->contents, file->contents_len);
 	served->length = file->contents_len;
-	ao2_lock(files);
-	ao2_callback(files, OBJ_NOLOCK | OBJ_NODATA | OBJ_MULTIPLE | OBJ_UNLINK, same_mac, served->mac);
-	ao2_link_flags(files, served, OBJ_NOLOCK);
-	ao2_unlock(files);
+	ao2_lock(store);
+	ao2_callback(store, OBJ_NOLOCK | OBJ_NODATA | OBJ_MULTIPLE | OBJ_UNLINK, same_mac, served->mac);
+	ao2_link_flags(store, served, OBJ_NOLOCK);
+	ao2_unlock(store);
 	ao2_ref(served, -1);
+	ao2_ref(store, -1);
 	return 0;
 }
 
 void gspnp_ast_file_drop(const char *mac)
 {
-	if (files) {
-		ao2_callback(files, OBJ_NODATA | OBJ_MULTIPLE | OBJ_UNLINK, same_mac, (void *) mac);
+	struct ao2_container *store = files_ref();
+
+	if (store) {
+		ao2_callback(store, OBJ_NODATA | OBJ_MULTIPLE | OBJ_UNLINK, same_mac, (void *) mac);
+		ao2_ref(store, -1);
 	}
 }
 
@@ -83,12 +104,14 @@ static struct served_file *find_file(const char *uri)
 	const char *slash = strchr(uri, '/');
 	char token[64];
 	struct served_file *file;
+	struct ao2_container *store;
 
-	if (!slash || slash == uri || (size_t) (slash - uri) >= sizeof(token)) {
+	if (!slash || slash == uri || (size_t) (slash - uri) >= sizeof(token) || !(store = files_ref())) {
 		return NULL;
 	}
 	ast_copy_string(token, uri, slash - uri + 1);
-	file = ao2_find(files, token, OBJ_SEARCH_KEY);
+	file = ao2_find(store, token, OBJ_SEARCH_KEY);
+	ao2_ref(store, -1);
 	if (file && strcmp(file->name, slash + 1)) {
 		ao2_ref(file, -1);
 		return NULL;
@@ -170,6 +193,8 @@ void gspnp_ast_http_stop(void)
 
 void gspnp_ast_http_free(void)
 {
+	ast_rwlock_wrlock(&files_lock);
 	ao2_cleanup(files);
 	files = NULL;
+	ast_rwlock_unlock(&files_lock);
 }
