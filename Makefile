@@ -26,6 +26,7 @@ help:
 	@echo "make uninstall     remove what make install put there"
 	@echo "make header        regenerate include/gspnp.h from src/ffi (commit the result)"
 	@echo "make header-check  fail if include/gspnp.h is stale"
+	@echo "make asterisk-module ASTERISK=PREFIX  build res_gspnp.so for that Asterisk (path on the last line)"
 
 # The header cbindgen wrote during the last build; build.rs generates it into OUT_DIR.
 header:
@@ -77,3 +78,15 @@ uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/$(REALNAME) $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libgspnp.so \
 	      $(DESTDIR)$(LIBDIR)/libgspnp.a $(DESTDIR)$(LIBDIR)/pkgconfig/gspnp.pc \
 	      $(DESTDIR)$(INCLUDEDIR)/gspnp.h $(DESTDIR)$(BINDIR)/gspnpd
+
+# The Asterisk module (integrations/asterisk): installs libgspnp into a private prefix
+# under target/ so pkg-config finds gspnp.pc, builds res_gspnp.so against ASTERISK's
+# headers (tools/asterisk.sh prepares /opt/asterisk-22.10.1) and prints its path last.
+ASTERISK ?= /opt/asterisk-22.10.1
+GSPNP_PRIVATE_PREFIX := $(CURDIR)/target/gspnp-prefix
+.PHONY: asterisk-module
+asterisk-module:
+	$(MAKE) install PREFIX=$(GSPNP_PRIVATE_PREFIX) DESTDIR= >/dev/null
+	PKG_CONFIG_PATH=$(GSPNP_PRIVATE_PREFIX)/lib/pkgconfig $(MAKE) -C integrations/asterisk \
+	    ASTERISK=$(ASTERISK) OUT=$(CURDIR)/target/asterisk >/dev/null
+	@echo $(CURDIR)/target/asterisk/res_gspnp.so

@@ -1,0 +1,355 @@
+//! res_gspnp inside a real Asterisk 22 (integrations/asterisk): Asterisk runs with its own
+//! config in a scratch folder in the PBX namespace of the lab, with pjsip endpoints
+//! 1001..1020; simulated GRP phones boot over multicast in the phone namespace.
+//! Needs root, iproute2 and the Asterisk that tools/asterisk.sh installs (ASTERISK, default
+//! /opt/asterisk-22.10.1); outside CI a missing Asterisk skips the test and says so.
+
+mod common;
+#[path = "../../tests/lab/mod.rs"]
+mod lab;
+
+use std::io::{Read, Write};
+use std::net::{TcpStream, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{stderr, stdout, Scratch, GSPNPD};
+use lab::{Lab, PBX_IP, PHONE_IP};
+use serde_json::Value;
+
+const ENDPOINTS: u32 = 20;
+const REPO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+
+/// Asterisk's prefix, or None (test skipped) when it is not installed outside CI.
+fn asterisk_prefix() -> Option<PathBuf> {
+    let prefix = PathBuf::from(std::env::var("ASTERISK").unwrap_or_else(|_| "/opt/asterisk-22.10.1".into()));
+    if prefix.join("sbin/asterisk").exists() && prefix.join("include/pjproject/pjsip.h").exists() {
+        return Some(prefix);
+    }
+    assert!(std::env::var_os("CI").is_none(), "CI must run tools/asterisk.sh first");
+    eprintln!("skipped: no Asterisk in {} (run tools/asterisk.sh)", prefix.display());
+    None
+}
+
+/// `make asterisk-module` at the top level; its last line is the module's path.
+fn build_module(prefix: &Path) -> PathBuf {
+    let output = Command::new("make")
+        .args(["-s", "asterisk-module", "PROFILE=debug", &format!("ASTERISK={}", prefix.display())])
+        .current_dir(REPO)
+        .output()
+        .expect("make runs");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let path = PathBuf::from(stdout(&output).lines().last().expect("a last line").trim());
+    assert!(path.ends_with("res_gspnp.so") && path.exists(), "{}", stdout(&output));
+    path
+}
+
+/// Asterisk's config: every directory in `dir`, modules from `prefix` plus res_gspnp.
+fn write_config(scratch: &Scratch, prefix: &Path, module: &Path) -> PathBuf {
+    let dir = scratch.path();
+    let modules = dir.join("modules");
+    std::fs::create_dir_all(&modules).unwrap();
+    for entry in std::fs::read_dir(prefix.join("lib/asterisk/modules")).unwrap() {
+        let entry = entry.unwrap();
+        std::os::unix::fs::symlink(entry.path(), modules.join(entry.file_name())).unwrap();
+    }
+    std::os::unix::fs::symlink(module, modules.join("res_gspnp.so")).unwrap();
+    for sub in ["etc", "lib", "db", "keys", "data", "spool", "run", "log"] {
+        std::fs::create_dir_all(dir.join(sub)).unwrap();
+    }
+    let d = dir.display();
+    let etc = |name: &str, text: String| scratch.write(&format!("etc/{name}"), text);
+    let conf = etc(
+        "asterisk.conf",
+        format!(
+            "[directories]\nastetcdir => {d}/etc\nastmoddir => {d}/modules\nastvarlibdir => {d}/lib\n\
+             astdbdir => {d}/db\nastkeydir => {d}/keys\nastdatadir => {d}/data\nastspooldir => {d}/spool\n\
+             astrundir => {d}/run\nastlogdir => {d}/log\n[options]\n"
+        ),
+    );
+    etc("modules.conf", "[modules]\nautoload=yes\n".into());
+    etc("logger.conf", "[logfiles]\nmessages.log => notice,warning,error,verbose(3)\n".into());
+    etc("http.conf", "[general]\nenabled=yes\nbindaddr=0.0.0.0\nbindport=8088\n".into());
+    let mut pjsip = "[transport-udp]\ntype=transport\nprotocol=udp\nbind=0.0.0.0:5060\n".to_string();
+    for n in 1001..=1000 + ENDPOINTS {
+        pjsip.push_str(&format!(
+            "[{n}]\ntype=endpoint\ncontext=default\ndisallow=all\nallow=ulaw\nauth={n}\naors={n}\n\
+             callerid=\"Desk {n}\" <{n}>\n[{n}]\ntype=auth\nauth_type=userpass\nusername={n}\n\
+             password=lab-pw-{n}\n[{n}]\ntype=aor\nmax_contacts=1\n"
+        ));
+    }
+    pjsip.push_str("[noauth]\ntype=endpoint\naors=noauth\n");
+    etc("pjsip.conf", pjsip);
+    // Phones 1..20 are bound to 1001..1020; four bad entries must each be named in the log.
+    let mut gspnp = "[general]\nlog_level=notice\nhttp_prefix=bad/prefix\n\
+                     [desk]\ntype=template\ncodecs=PCMU,G.722\nvpk2=speed_dial,1,Voicemail,*97\n[phones]\n"
+        .to_string();
+    for n in 1..=ENDPOINTS {
+        gspnp.push_str(&format!("000b82{n:06x} = {},desk\n", 1000 + n));
+    }
+    gspnp.push_str("zz0b82000099 = 1001\n000b82000098 = 4242\n000b82000097 = noauth\n");
+    etc("gspnp.conf", gspnp);
+    conf
+}
+
+/// A running Asterisk, stopped (`core stop now`, then killed) however the test ends.
+struct Asterisk {
+    child: Child,
+    binary: PathBuf,
+    conf: PathBuf,
+    namespace: String,
+    log: PathBuf,
+}
+
+impl Asterisk {
+    fn start(prefix: &Path, conf: PathBuf, namespace: &str, dir: &Path) -> Asterisk {
+        let binary = prefix.join("sbin/asterisk");
+        let child = Command::new("ip")
+            .args(["netns", "exec", namespace])
+            .arg(&binary)
+            .args(["-C", conf.to_str().unwrap(), "-f", "-n"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("asterisk starts");
+        let asterisk = Asterisk { child, binary, conf, namespace: namespace.into(), log: dir.join("log/messages.log") };
+        asterisk.wait_for_log("gspnp: Plug and Play with libgspnp");
+        asterisk
+    }
+
+    /// `asterisk -rx COMMAND`: its output.
+    fn cli(&self, command: &str) -> String {
+        let output = Command::new("ip")
+            .args(["netns", "exec", &self.namespace])
+            .arg(&self.binary)
+            .args(["-C", self.conf.to_str().unwrap(), "-rx", command])
+            .output()
+            .expect("asterisk -rx runs");
+        stdout(&output)
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    fn wait_for_log(&self, text: &str) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !self.log().contains(text) {
+            assert!(Instant::now() < deadline, "no '{text}' in Asterisk's log:\n{}", self.log());
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Names of the Asterisk process's threads that gspnp started.
+    fn gspnp_threads(&self) -> usize {
+        let tasks = format!("/proc/{}/task", self.child.id());
+        std::fs::read_dir(tasks)
+            .map(|entries| {
+                entries
+                    .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
+                    .filter(|name| name.starts_with("gspnp"))
+                    .count()
+            })
+            .unwrap_or(0)
+    }
+}
+
+impl Drop for Asterisk {
+    fn drop(&mut self) {
+        let _ = self.cli("core stop now");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `gspnpd simulate ARGS --json` in the phone namespace: its summary.
+fn simulate(lab: &Lab, args: &[&str]) -> Value {
+    let output = Command::new("ip")
+        .args(["netns", "exec", &lab.phone, GSPNPD, "simulate", "--json"])
+        .args(args)
+        .output()
+        .expect("the simulator runs");
+    serde_json::from_str(stdout(&output).trim()).unwrap_or_else(|_| panic!("{}", stderr(&output)))
+}
+
+fn count(summary: &Value, field: &str) -> u64 {
+    summary[field].as_u64().unwrap_or(u64::MAX)
+}
+
+/// Runs `work` on a thread inside the phone namespace.
+fn in_phone_namespace<T: Send + 'static>(lab: &Lab, work: impl FnOnce() -> T + Send + 'static) -> T {
+    let namespace = lab.phone.clone();
+    std::thread::spawn(move || {
+        Lab::enter(&namespace);
+        work()
+    })
+    .join()
+    .expect("the probe thread")
+}
+
+/// Sends one SIP request from the phone namespace to `target`:5060 and returns the status
+/// lines of the answers that came within a second.
+fn sip_answers(lab: &Lab, target: &str, request: String) -> Vec<String> {
+    let target = format!("{target}:5060");
+    in_phone_namespace(lab, move || {
+        let socket = UdpSocket::bind((PHONE_IP, 0)).unwrap();
+        socket.set_read_timeout(Some(Duration::from_secs(1))).unwrap();
+        socket.send_to(request.as_bytes(), &target).unwrap();
+        let mut answers = Vec::new();
+        let mut buffer = [0u8; 4096];
+        while let Ok(length) = socket.recv(&mut buffer) {
+            let text = String::from_utf8_lossy(&buffer[..length]).into_owned();
+            answers.push(text.lines().next().unwrap_or("").to_string());
+        }
+        answers
+    })
+}
+
+fn ua_profile_subscribe(mac: &str) -> String {
+    format!(
+        "SUBSCRIBE sip:MAC%3A{mac}@224.0.1.75 SIP/2.0\r\nVia: SIP/2.0/UDP {PHONE_IP}:5080;branch=z9hG4bK-probe{mac};rport\r\n\
+         From: <sip:MAC%3A{mac}@224.0.1.75>;tag=probe\r\nTo: <sip:MAC%3A{mac}@224.0.1.75>\r\n\
+         Call-ID: probe-{mac}@{PHONE_IP}\r\nCSeq: 20000 SUBSCRIBE\r\nContact: <sip:{PHONE_IP}:5080>\r\n\
+         Max-Forwards: 70\r\nEvent: ua-profile;profile-type=\"device\";vendor=\"Grandstream\";model=\"GRP2614\";version=\"1.0.5.15\"\r\n\
+         Expires: 0\r\nAccept: application/url\r\nContent-Length: 0\r\n\r\n"
+    )
+}
+
+fn options_request() -> String {
+    format!(
+        "OPTIONS sip:{PBX_IP} SIP/2.0\r\nVia: SIP/2.0/UDP {PHONE_IP}:5080;branch=z9hG4bK-options1;rport\r\n\
+         From: <sip:probe@{PHONE_IP}>;tag=options\r\nTo: <sip:{PBX_IP}>\r\nCall-ID: options-1@{PHONE_IP}\r\n\
+         CSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
+    )
+}
+
+/// HTTP GET from the phone namespace: (status code, body).
+fn http_get(lab: &Lab, path: String) -> (u16, String) {
+    in_phone_namespace(lab, move || {
+        let mut stream = TcpStream::connect((PBX_IP, 8088)).unwrap();
+        write!(stream, "GET {path} HTTP/1.0\r\nHost: {PBX_IP}\r\n\r\n").unwrap();
+        let mut text = String::new();
+        stream.read_to_string(&mut text).unwrap();
+        let status = text.split(' ').nth(1).and_then(|code| code.parse().ok()).unwrap_or(0);
+        let body = text.split_once("\r\n\r\n").map(|(_, body)| body.to_string()).unwrap_or_default();
+        (status, body)
+    })
+}
+
+#[test]
+fn asterisk_provisions_20_phones_with_their_pjsip_accounts_and_survives_module_reloads_in_a_storm() {
+    if !lab::can_build() {
+        return;
+    }
+    let Some(prefix) = asterisk_prefix() else { return };
+    let module = build_module(&prefix);
+    let scratch = Scratch::new("asterisk");
+    let conf = write_config(&scratch, &prefix, &module);
+    let lab = Lab::new();
+    let asterisk = Asterisk::start(&prefix, conf, &lab.pbx, scratch.path());
+
+    // Every bad gspnp.conf entry is named with its file and section; the rest loaded.
+    let log = asterisk.log();
+    for expected in [
+        "gspnp.conf: [general] http_prefix = bad/prefix: unusable",
+        "gspnp.conf: [phones] zz0b82000099: not a MAC address",
+        "gspnp.conf: [phones] 000b82000098 = 4242: no pjsip endpoint named '4242'",
+        "gspnp.conf: [phones] 000b82000097 = noauth: endpoint noauth has no auth",
+        "20 phones in [phones]",
+    ] {
+        assert!(log.contains(expected), "no '{expected}' in:\n{log}");
+    }
+
+    // 20 phones boot over multicast and each fetches its endpoint's account.
+    let summary = simulate(&lab, &["--phones", "20", "--timeout", "30"]);
+    assert_eq!((count(&summary, "provisioned"), count(&summary, "failed")), (20, 0), "{summary:#}");
+    let phones = asterisk.cli("gspnp show phones");
+    assert!(phones.contains("20 phones"), "{phones}");
+    assert_eq!(phones.lines().filter(|line| line.contains(" fetched ")).count(), 20, "{phones}");
+    let token = asterisk.cli("database get gspnp/token 000b82000003");
+    let token = token.split_whitespace().nth(1).expect("a token in astdb").to_string();
+    let (status, file) = http_get(&lab, format!("/gspnp/{token}/cfg000b82000003.xml"));
+    assert_eq!(status, 200);
+    for setting in
+        ["<P35>1003</P35>", "<P36>1003</P36>", "<P34>lab-pw-1003</P34>", "<P3>Desk 1003</P3>", "<P47>192.0.2.1</P47>"]
+    {
+        assert!(file.contains(setting), "no {setting} in the file of phone 3:\n{file}");
+    }
+    assert_eq!(http_get(&lab, format!("/gspnp/{token}/cfg000b82000004.xml")).0, 404, "another phone's file");
+    assert_eq!(http_get(&lab, "/gspnp/not-a-token/cfg000b82000003.xml".into()).0, 404);
+
+    // Unicast SIP meant for pjsip still reaches pjsip.
+    let answers = sip_answers(&lab, &PBX_IP.to_string(), options_request());
+    assert!(answers.iter().any(|line| line.starts_with("SIP/2.0 ")), "pjsip answers OPTIONS: {answers:?}");
+
+    // A phone nobody bound is listed and left alone; binding it provisions it.
+    let late = Command::new("ip")
+        .args(["netns", "exec", &lab.phone, GSPNPD, "simulate", "--json", "--phones", "1"])
+        .args(["--mac-base", "000b82000100", "--attempts", "5", "--timeout", "30"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    let listed = asterisk.cli("gspnp show phone 000b82000100");
+    assert!(listed.contains("State:      unbound") && listed.contains("(unbound)"), "{listed}");
+    let bound = asterisk.cli("gspnp bind 000b82000100 1001");
+    assert!(bound.contains("Bound"), "{bound}");
+    let output = late.wait_with_output().unwrap();
+    let summary: Value = serde_json::from_str(stdout(&output).trim()).unwrap();
+    assert_eq!(count(&summary, "provisioned"), 1, "binding provisions the waiting phone: {summary:#}");
+    let resync = asterisk.cli("gspnp resync 000b82000003");
+    assert!(resync.contains("resync is not available"), "until gspnp issue #12 lands: {resync}");
+
+    // What pjsip itself answers to a ua-profile SUBSCRIBE: shown with res_gspnp unloaded.
+    assert!(asterisk.cli("module unload res_gspnp.so").contains("Unloaded"));
+    assert_eq!(asterisk.gspnp_threads(), 0, "no gspnp thread left after unload");
+    let pjsip_unicast = sip_answers(&lab, &PBX_IP.to_string(), ua_profile_subscribe("000B82000077"));
+    let pjsip_multicast = sip_answers(&lab, "224.0.1.75", ua_profile_subscribe("000B82000078"));
+    eprintln!("pjsip alone answers a ua-profile SUBSCRIBE: unicast {pjsip_unicast:?}, multicast {pjsip_multicast:?}");
+    assert!(
+        pjsip_unicast.iter().all(|line| !line.starts_with("SIP/2.0 200") && !line.starts_with("SIP/2.0 500")),
+        "an answer that would stop a GRP: {pjsip_unicast:?}"
+    );
+    assert!(pjsip_multicast.is_empty(), "pjsip's socket is not in the group without res_gspnp");
+    assert!(asterisk.cli("module load res_gspnp.so").contains("Loaded"));
+    assert_eq!(
+        sip_answers(&lab, "224.0.1.75", ua_profile_subscribe("000B82000079")),
+        Vec::<String>::new(),
+        "an unbound phone gets no answer, not pjsip's"
+    );
+
+    // Unload, load and reload while 500 phones boot: Asterisk lives, no thread is left.
+    let storm = Command::new("ip")
+        .args(["netns", "exec", &lab.phone, GSPNPD, "simulate", "--json", "--phones", "500"])
+        .args(["--mac-base", "000b82100000", "--ramp", "3", "--attempts", "3", "--timeout", "15"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    for command in ["module unload res_gspnp.so", "module load res_gspnp.so", "module reload res_gspnp.so"] {
+        std::thread::sleep(Duration::from_millis(700));
+        let answer = asterisk.cli(command);
+        assert!(!answer.is_empty(), "Asterisk answers '{command}'");
+    }
+    let storm = storm.wait_with_output().unwrap();
+    assert!(!stdout(&storm).is_empty(), "the storm ran to its end");
+    assert!(asterisk.cli("core show version").contains("Asterisk 22"), "Asterisk survived");
+    assert_eq!(asterisk.gspnp_threads(), 2, "one server's two threads after load");
+
+    // Phones are still served after the reloads.
+    let summary = simulate(&lab, &["--phones", "5", "--timeout", "30"]);
+    assert_eq!(count(&summary, "provisioned"), 5, "{summary:#}");
+
+    let log = asterisk.log();
+    let errors: Vec<&str> = log.lines().filter(|line| line.contains("ERROR[") && line.contains("res_gspnp")).collect();
+    assert!(errors.is_empty(), "errors from res_gspnp: {errors:#?}");
+    assert!(!log.contains("lab-pw-") && !log.contains(&token), "a secret in Asterisk's log");
+}
