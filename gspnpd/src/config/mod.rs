@@ -78,6 +78,10 @@ pub struct HttpSettings {
     pub folder: String,
     /// Basic authentication for every file.
     pub auth: Option<Credentials>,
+    /// Connections: how many, from whom, for how long.
+    pub limits: crate::http::Limits,
+    /// Files kept for phones that are not listed.
+    pub max_unlisted_files: usize,
 }
 
 /// The HTTPS file server.
@@ -128,6 +132,8 @@ pub struct Config {
     pub default_profiles: Vec<DefaultProfileSettings>,
     /// `[log] level`.
     pub log_level: LogLevel,
+    /// What is allowed but probably a mistake, as `FILE:LINE:COLUMN: KEY: what`.
+    pub warnings: Vec<String>,
 }
 
 /// Reads and checks `file`.
@@ -146,10 +152,14 @@ pub fn parse(file: &Path, text: &str) -> Result<Config, ConfigError> {
     }
     let document = Document::deserialize(toml::de::Deserializer::from(table.clone()))
         .map_err(|error| serde_error(file, text, table.get_ref(), &error))?;
-    check(file, &document).map_err(|issue| {
+    let placed = |issue: Issue| {
         let span = locate::span_of(&table, &issue.path);
         ConfigError::invalid(file, locate::position(text, span.start), issue.path, issue.message)
-    })
+    };
+    let mut warnings = Vec::new();
+    let mut config = check(file, &document, &mut warnings).map_err(placed)?;
+    config.warnings = warnings.into_iter().map(|issue| placed(issue).to_string()).collect();
+    Ok(config)
 }
 
 /// A TOML or type error, with the key found from its position. The value of a secret
@@ -165,7 +175,8 @@ fn serde_error(file: &Path, text: &str, table: &DeTable<'_>, error: &toml::de::E
     ConfigError::invalid(file, locate::position(text, offset), key, message)
 }
 
-fn check(file: &Path, document: &Document) -> Result<Config, Issue> {
+/// The checked config; what is allowed but suspect goes to `warnings`.
+fn check(file: &Path, document: &Document, warnings: &mut Vec<Issue>) -> Result<Config, Issue> {
     let sip = sections::sip(&document.sip)?;
     let http = sections::http(&document.http, document.https.is_some())?;
     let base = file.parent().unwrap_or(Path::new("."));
@@ -173,8 +184,16 @@ fn check(file: &Path, document: &Document) -> Result<Config, Issue> {
     let log_level = sections::log_level(&document.log.level)?;
     let auth = http.auth.clone();
     let credentials = auth.as_ref().map(|auth| (auth.user.as_str(), auth.password.as_str()));
-    let mut config =
-        Config { file: file.to_owned(), sip, http, https, phones: Vec::new(), default_profiles: Vec::new(), log_level };
+    let mut config = Config {
+        file: file.to_owned(),
+        sip,
+        http,
+        https,
+        phones: Vec::new(),
+        default_profiles: Vec::new(),
+        log_level,
+        warnings: Vec::new(),
+    };
     let mut seen: HashMap<Mac, usize> = HashMap::new();
     for (position, table) in document.phone.iter().enumerate() {
         let at = KeyPath::root().key("phone").index(position);
@@ -191,6 +210,7 @@ fn check(file: &Path, document: &Document) -> Result<Config, Issue> {
         let assignment = assignment(document, credentials, &ProfileParts { at: at.clone(), table })?;
         let phone = PhoneSettings { mac, model: table.model.clone(), assignment };
         if let Some(model) = &phone.model {
+            warn_if_unknown(model, &at, warnings);
             config
                 .render(&phone.assignment, mac, model, "0".repeat(32).as_str())
                 .map_err(|error| Issue::at(&at, format!("its profile does not fit a {model}: {error}")))?;
@@ -206,11 +226,23 @@ fn check(file: &Path, document: &Document) -> Result<Config, Issue> {
             ));
         }
         let vendor = table.vendor.clone().unwrap_or_else(|| "Grandstream".to_owned());
+        if let Some(model) = table.model.as_deref().filter(|_| vendor.eq_ignore_ascii_case("Grandstream")) {
+            warn_if_unknown(model, &at, warnings);
+        }
         let selector = Selector { vendor, model: table.model.clone() };
         let assignment = assignment(document, credentials, &ProfileParts { at, table })?;
         config.default_profiles.push(DefaultProfileSettings { selector, assignment });
     }
     Ok(config)
+}
+
+/// A warning at `at.model` when `model` is not in gspnp's model table.
+fn warn_if_unknown(model: &str, at: &KeyPath, warnings: &mut Vec<Issue>) {
+    if gspnp::provision::capabilities(model).is_err() {
+        let message =
+            format!("{model:?} is not a model gspnp knows: its file gets the conservative limits of an unknown model");
+        warnings.push(Issue::at(&at.key("model"), message));
+    }
 }
 
 fn assignment(
@@ -221,6 +253,13 @@ fn assignment(
     let format = format_of(&document.defaults, parts)?;
     let profile = build_profile(&document.defaults, credentials, parts)?;
     Ok(Arc::new(ProfileAssignment { profile, format, token: None }))
+}
+
+/// The file `assignment` gives the phone `mac` of `model` that is told `url`: what the
+/// engine renders, byte for byte (the daemon re-renders a kept file with it on SIGHUP).
+pub fn render_at(assignment: &ProfileAssignment, mac: Mac, model: &str, url: &str) -> Result<Rendered, ProvisionError> {
+    let target = Target::new(mac, model, assignment.format)?.with_provisioning_url(url)?;
+    render(&assignment.profile, &target)
 }
 
 impl Config {
@@ -266,8 +305,8 @@ impl Config {
         token: &str,
     ) -> Result<(String, Rendered), ProvisionError> {
         let url = self.url_for(token);
-        let target = Target::new(mac, model, assignment.format)?.with_provisioning_url(&url)?;
-        Ok((url.clone(), render(&assignment.profile, &target)?))
+        let rendered = render_at(assignment, mac, model, &url)?;
+        Ok((url, rendered))
     }
 
     /// What the gspnp server is started with.

@@ -106,6 +106,13 @@ pub struct HttpTable {
     pub public_url: String,
     /// Basic authentication for every file, over HTTP and HTTPS.
     pub auth: Option<AuthTable>,
+    /// Connections held at once, HTTP and HTTPS together.
+    pub max_connections: Option<usize>,
+    /// Connections held at once from one IP address.
+    pub max_connections_per_source: Option<usize>,
+    /// Files kept for phones a `[[default_profile]]` covers (listed phones' files are
+    /// always kept); beyond it the least recently rendered is forgotten.
+    pub max_unlisted_files: Option<usize>,
 }
 
 /// `[http.auth]`.

@@ -10,6 +10,7 @@ use super::error::Issue;
 use super::path::KeyPath;
 use super::schema::{HttpTable, HttpsTable, SipTable};
 use super::{Credentials, HttpSettings, HttpsSettings, SipSettings};
+use crate::http::Limits;
 
 fn sip_path(key: &str) -> KeyPath {
     KeyPath::root().key("sip").key(key)
@@ -96,7 +97,27 @@ pub fn http(table: &HttpTable, has_https: bool) -> Result<HttpSettings, Issue> {
     if auth.as_ref().is_some_and(|auth| auth.user.is_empty() || auth.user.contains(':')) {
         return Err(Issue::at(&http_path("auth").key("user"), "must be non-empty and without ':'"));
     }
-    Ok(HttpSettings { listen, public_url: url.to_owned(), folder: folder.to_owned(), auth })
+    let defaults = Limits::default();
+    let limits = Limits {
+        connections: at_least_one(table.max_connections, defaults.connections, "max_connections")?,
+        per_source: at_least_one(table.max_connections_per_source, defaults.per_source, "max_connections_per_source")?,
+        ..defaults
+    };
+    let max_unlisted_files = at_least_one(table.max_unlisted_files, DEFAULT_UNLISTED_FILES, "max_unlisted_files")?;
+    Ok(HttpSettings { listen, public_url: url.to_owned(), folder: folder.to_owned(), auth, limits, max_unlisted_files })
+}
+
+/// Files kept for unlisted phones unless `[http] max_unlisted_files` says otherwise: the
+/// device table's default bound.
+pub const DEFAULT_UNLISTED_FILES: usize = 16_384;
+
+/// `value` if it is at least 1, `default` if absent.
+fn at_least_one(value: Option<usize>, default: usize, key: &str) -> Result<usize, Issue> {
+    match value {
+        None => Ok(default),
+        Some(0) => Err(Issue::at(&http_path(key), "must be at least 1")),
+        Some(value) => Ok(value),
+    }
 }
 
 /// `[https]`; relative file names are taken from `base`, the config file's folder.

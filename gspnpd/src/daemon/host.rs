@@ -1,5 +1,6 @@
 //! The daemon as a gspnp host: it keeps each rendered file for the HTTP server and
-//! passes the engine's log lines on.
+//! passes the engine's log lines on. Nothing here blocks: the file store's lock is held
+//! for a map update and the log only queues.
 
 use std::sync::Arc;
 
@@ -8,7 +9,7 @@ use gspnp::engine::{redact_token, ConfigFile, LogLevel};
 use gspnp::runtime::Host;
 
 use super::files::FileStore;
-use crate::log::Logger;
+use crate::log::{Logger, Throttled};
 
 /// What the callback thread holds.
 pub struct DaemonHost {
@@ -16,27 +17,33 @@ pub struct DaemonHost {
     pub files: Arc<FileStore>,
     /// Where lines go.
     pub log: Arc<Logger>,
+    /// Warnings about rendered files (a forged SUBSCRIBE can name any model), limited.
+    pub file_warnings: Arc<Throttled>,
 }
 
 impl Host for DaemonHost {
     fn device(&mut self, info: &DeviceInfo, is_new: bool) {
-        if !is_new {
-            self.log.log(LogLevel::Debug, &format!("{}: subscribed again from {}", info.mac, info.source));
+        if !is_new && self.log.enabled(LogLevel::Debug) {
+            self.log.debug(&format!("{}: subscribed again from {}", info.mac, info.source));
         }
     }
 
-    /// Stores the file where its URL serves it and lets the NOTIFY go.
+    /// Stores the file where its URL serves it and lets the NOTIFY go. The line is at
+    /// debug level: a forged SUBSCRIBE gets a file too, and the fetch is what shows a
+    /// real phone (logged at info).
     fn config_ready(&mut self, file: &ConfigFile) -> bool {
-        self.files.put(file.mac, &file.token, &file.contents);
-        self.log.info(&format!(
-            "{}: file ready: {} for {} at {}",
-            file.mac,
-            file.file_name,
-            file.model,
-            redact_token(&file.url, &file.token)
-        ));
+        self.files.put(file);
+        if self.log.enabled(LogLevel::Debug) {
+            self.log.debug(&format!(
+                "{}: file ready: {} for {} at {}",
+                file.mac,
+                file.file_name,
+                file.model,
+                redact_token(&file.url, &file.token)
+            ));
+        }
         for warning in &file.warnings {
-            self.log.warn(&format!("{}: {warning}", file.mac));
+            self.file_warnings.warn(|| format!("{}: {warning}", file.mac));
         }
         true
     }

@@ -1,10 +1,13 @@
-//! `gspnpd run`: the gspnp server, the file server, and a clean stop on SIGINT/SIGTERM.
+//! `gspnpd run`: the gspnp server, the file server, a reload on SIGHUP and a stop on
+//! SIGINT/SIGTERM that ends within [`STOP_LIMIT`] whatever clients or the log do.
 
 mod files;
 mod host;
 pub mod provisioning;
+mod reload;
 mod signals;
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,55 +17,121 @@ use gspnp::runtime::{RuntimeError, Server};
 use crate::cli::RunOptions;
 use crate::config::{self, Config};
 use crate::http::basic_auth::BasicAuth;
-use crate::http::{tls, Binding, HttpServer};
-use crate::log::Logger;
+use crate::http::{tls, Binding, ConnectionGate, HttpServer, Limits, WARNING_INTERVAL};
+use crate::log::{Logger, Throttled};
 use files::FileStore;
 use host::DaemonHost;
 use provisioning::Provisioning;
-use signals::TerminationSignals;
+use signals::{DaemonSignals, Request};
 
-/// Runs until SIGINT or SIGTERM; an error says what could not be started.
+/// A stop never takes longer than this (systemd's TimeoutStopSec is above it).
+pub const STOP_LIMIT: Duration = Duration::from_secs(5);
+/// How long the file server's connections get to end on a stop.
+const HTTP_STOP: Duration = Duration::from_secs(1);
+/// How long the last log lines get to be written on a stop.
+const LOG_FLUSH: Duration = Duration::from_secs(1);
+/// Descriptors kept for everything but HTTP connections (SIP, log, config, TLS files).
+const SPARE_DESCRIPTORS: usize = 64;
+/// Warnings about rendered files logged per interval before they are only counted.
+const FILE_WARNINGS_LOGGED: u32 = 20;
+
+/// Runs until SIGINT or SIGTERM, reloading the config on SIGHUP; an error says what
+/// could not be started.
 pub fn run(options: &RunOptions) -> Result<(), String> {
-    let config = config::load(&options.config).map_err(|error| error.to_string())?;
-    let signals = TerminationSignals::block()?;
+    let mut config = config::load(&options.config).map_err(|error| error.to_string())?;
+    let signals = DaemonSignals::block()?;
     let log = Logger::new(config.log_level);
-    let files = Arc::new(FileStore::default());
-    let mut http = start_http(&config, &files, &log)?;
-    let host = DaemonHost { files: files.clone(), log: log.clone() };
+    for warning in &config.warnings {
+        log.warn(warning);
+    }
+    let files = Arc::new(FileStore::new(listed(&config), config.http.max_unlisted_files));
+    let http = start_http(&config, &files, &log)?;
+    let file_warnings =
+        Arc::new(Throttled::new(log.clone(), "warnings about rendered files", FILE_WARNINGS_LOGGED, WARNING_INTERVAL));
+    let reported = file_warnings.clone();
+    http.every(WARNING_INTERVAL, move || reported.report());
+    let host = DaemonHost { files: files.clone(), log: log.clone(), file_warnings };
     let server = Server::start(config.server_config(), Some(Box::new(host)))
         .map_err(|error| format!("sip: cannot start on UDP port {}: {error}", config.sip.port))?;
     hand_over(&server, &config)?;
     log.info(&ready_line(&config, &server, http.addresses()));
-    let signal = signals.wait();
+    let signal = loop {
+        match signals.wait() {
+            Request::Stop(signal) => break signal,
+            Request::Reload => reload::reload(&mut config, &server, &files, &log),
+        }
+    };
+    stop(signal, http, server, &files, &log)
+}
+
+/// Stops everything within [`STOP_LIMIT`]: a watchdog ends the process if some part
+/// (a stalled sink, a host callback) would hold it longer.
+fn stop(signal: &str, mut http: HttpServer, server: Server, files: &FileStore, log: &Logger) -> Result<(), String> {
+    let watchdog = std::thread::Builder::new().name("gspnpd-stop".into()).spawn(|| {
+        std::thread::sleep(STOP_LIMIT - Duration::from_millis(250));
+        std::process::exit(0);
+    });
+    if watchdog.is_err() {
+        log.warn("cannot start the stop watchdog; stopping without it");
+    }
     log.info(&format!("stopping on {signal}"));
+    http.stop(HTTP_STOP);
     let stopped = server.stop();
-    http.stop();
     let stats = server.stats().engine;
-    let (kept, fetched) = files.counts();
+    let counts = files.counts();
     log.info(&format!(
-        "stopped: {} SUBSCRIBEs answered, {} NOTIFYs acknowledged, {kept} files kept, {fetched} fetched",
-        stats.answers_sent, stats.notifies_acknowledged
+        "stopped: {} SUBSCRIBEs answered, {} NOTIFYs acknowledged, {} files kept, {} fetched, {} forgotten, {} log lines dropped",
+        stats.answers_sent,
+        stats.notifies_acknowledged,
+        counts.kept,
+        counts.fetched,
+        counts.evicted,
+        log.dropped()
     ));
-    log.flush();
+    log.flush(LOG_FLUSH);
     stopped.map_err(|error| format!("sip: {error}"))
 }
 
-/// Starts the HTTP and HTTPS listeners the config asks for.
+/// The MACs of the listed phones.
+fn listed(config: &Config) -> HashSet<gspnp::Mac> {
+    config.phones.iter().map(|phone| phone.mac).collect()
+}
+
+/// Starts the HTTP and HTTPS listeners the config asks for, sharing one connection gate.
 fn start_http(config: &Config, files: &Arc<FileStore>, log: &Arc<Logger>) -> Result<HttpServer, String> {
+    let auth = config.http.auth.as_ref().map(|auth| BasicAuth::new(&auth.user, &auth.password));
+    let handler = Arc::new(Provisioning::new(&config.http.folder, files.clone(), auth, log.clone()));
+    let refusals = handler.refusals();
+    let router = handler.router();
     let mut bindings = Vec::new();
     if let Some(address) = config.http.listen {
-        bindings.push(Binding { address, tls: None });
+        bindings.push(Binding { address, tls: None, router: router.clone() });
     }
     if let Some(https) = &config.https {
-        bindings.push(Binding { address: https.listen, tls: Some(tls::server_config(&https.cert, &https.key)?) });
+        let tls = tls::server_config(&https.cert, &https.key).map_err(|error| format!("https: {error}"))?;
+        bindings.push(Binding { address: https.listen, tls: Some(tls), router });
     }
-    let handler = Provisioning {
-        folder: config.http.folder.clone(),
-        files: files.clone(),
-        auth: config.http.auth.as_ref().map(|auth| BasicAuth::new(&auth.user, &auth.password)),
-        log: log.clone(),
-    };
-    HttpServer::start(bindings, Arc::new(handler), log.clone())
+    let limits = within_descriptors(config.http.limits, log);
+    let server = HttpServer::start(bindings, ConnectionGate::new(limits), log.clone())?;
+    server.every(WARNING_INTERVAL, move || refusals.report());
+    Ok(server)
+}
+
+/// `limits` with the connection cap lowered to what the descriptor limit allows (the
+/// soft limit is raised to the hard one first).
+fn within_descriptors(mut limits: Limits, log: &Logger) -> Limits {
+    use nix::sys::resource::{getrlimit, setrlimit, Resource};
+    let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE) else { return limits };
+    let usable = if soft < hard && setrlimit(Resource::RLIMIT_NOFILE, hard, hard).is_ok() { hard } else { soft };
+    let room = usize::try_from(usable).unwrap_or(usize::MAX).saturating_sub(SPARE_DESCRIPTORS).max(1);
+    if limits.connections > room {
+        log.warn(&format!(
+            "http: max_connections lowered from {} to {room}: the process may open {usable} descriptors",
+            limits.connections
+        ));
+        limits.connections = room;
+    }
+    limits
 }
 
 /// Gives the server every listed phone and default profile.

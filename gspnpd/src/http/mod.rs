@@ -1,20 +1,16 @@
-//! A small HTTP/1.1 file server on std's TcpListener: GET and HEAD only, one request per
-//! connection, bounded head size, per-connection time limit, a fixed pool of workers
-//! and a bounded queue (a connection that finds it full is closed at once). HTTPS
-//! through rustls. What to answer is the [`Handler`]'s business.
+//! The HTTP(S) side of gspnpd on tokio and hyper: listeners that share a
+//! [`ConnectionGate`] (connections per source and in all), a deadline on each whole
+//! connection (TLS handshake included), a header-read timeout that also ends idle
+//! keep-alive connections, and rate-limited warnings about refused clients. What to
+//! answer is an axum [`axum::Router`]'s business, so that another listener (an admin
+//! API) reuses all of it with routes of its own.
 
 pub mod basic_auth;
-pub mod message;
+pub mod failures;
+mod limits;
+pub mod redact;
 mod server;
 pub mod tls;
 
-use std::net::SocketAddr;
-
-pub use message::{Request, Response};
-pub use server::{Binding, HttpServer};
-
-/// Answers requests; called on worker threads, concurrently.
-pub trait Handler: Send + Sync + 'static {
-    /// The response to `request` from `peer`; `secure` when it came over HTTPS.
-    fn handle(&self, request: &Request, peer: SocketAddr, secure: bool) -> Response;
-}
+pub use limits::{ConnectionGate, Limits};
+pub use server::{Binding, HttpServer, Peer, WARNING_INTERVAL};

@@ -1,95 +1,87 @@
-//! Listener threads, the worker pool, and one connection from accept to close.
+//! The listeners and one connection from accept to close, on a tokio runtime of its own:
+//! each connection is a task bounded by the [`Limits`] of its [`ConnectionGate`], so a
+//! client that drips bytes, idles or never finishes its TLS handshake holds one task
+//! for a few seconds, never a worker.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::os::fd::AsFd;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
 
-use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-use rustls::{ServerConfig, ServerConnection, StreamOwned};
+use axum::Router;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio::runtime::Runtime;
+use tokio_rustls::TlsAcceptor;
 
-use super::message::{read_request, ReadError, Response};
-use super::Handler;
-use crate::log::Logger;
+use super::limits::{ConnectionGate, Limits, Permit};
+use crate::log::{Logger, Throttled};
 
-/// Worker threads serving connections.
-const WORKERS: usize = 8;
-/// Accepted connections waiting for a worker; beyond this they are closed.
-const QUEUE: usize = 256;
-/// How long one connection may take, TLS handshake included.
-const CONNECTION_TIME: Duration = Duration::from_secs(10);
-/// How often a listener looks at the stop flag.
-const STOP_CHECK: u16 = 200;
+/// Connections the kernel may queue before they are accepted (a boot storm of phones).
+const BACKLOG: u32 = 4096;
+/// The most bytes of a request head; a longer one is answered 431.
+const MAX_HEAD: usize = 16 * 1024;
+/// Refusal warnings logged per interval before they are only counted.
+const REFUSALS_LOGGED: u32 = 5;
+/// The interval of rate-limited warnings.
+pub const WARNING_INTERVAL: Duration = Duration::from_secs(10);
 
-/// One address to serve on, with TLS or without.
+/// One address to serve on, with TLS or without, and what answers there.
 pub struct Binding {
     /// Where.
     pub address: SocketAddr,
     /// HTTPS when set.
-    pub tls: Option<Arc<ServerConfig>>,
+    pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// The routes; each request carries its [`Peer`] as an extension.
+    pub router: Router,
 }
 
-/// An accepted connection waiting for a worker.
-struct Job {
-    stream: TcpStream,
-    peer: SocketAddr,
-    tls: Option<Arc<ServerConfig>>,
+/// Who sent a request, and how: an extension of every request.
+#[derive(Debug, Clone, Copy)]
+pub struct Peer {
+    /// The client's address and port.
+    pub address: SocketAddr,
+    /// Whether it came over TLS.
+    pub secure: bool,
 }
 
-/// A running server; [`HttpServer::stop`] (or dropping it) ends every thread.
+/// Running listeners; [`HttpServer::stop`] (or dropping it) ends every connection.
 pub struct HttpServer {
-    stopping: Arc<AtomicBool>,
-    /// The workers' queue; dropped (with the listeners' clones) to end them.
-    jobs: Option<SyncSender<Job>>,
-    listeners: Vec<JoinHandle<()>>,
-    workers: Vec<JoinHandle<()>>,
+    runtime: Option<Runtime>,
     addresses: Vec<SocketAddr>,
 }
 
 impl HttpServer {
-    /// Binds every address (failing before anything runs if one cannot be bound), then
-    /// starts the listeners and the workers.
-    pub fn start(bindings: Vec<Binding>, handler: Arc<dyn Handler>, log: Arc<Logger>) -> Result<HttpServer, String> {
-        let mut bound = Vec::new();
-        for binding in bindings {
-            let listener = TcpListener::bind(binding.address)
-                .map_err(|error| format!("cannot listen on TCP {}: {error}", binding.address))?;
-            listener.set_nonblocking(true).map_err(|error| format!("cannot listen on {}: {error}", binding.address))?;
-            bound.push((listener, binding.tls));
+    /// Binds every address (failing before anything is served if one cannot be bound)
+    /// and serves them, every connection counted by `gate`.
+    pub fn start(bindings: Vec<Binding>, gate: Arc<ConnectionGate>, log: Arc<Logger>) -> Result<HttpServer, String> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("gspnpd-http")
+            .enable_all()
+            .build()
+            .map_err(|error| format!("cannot start the file server's runtime: {error}"))?;
+        let refusals =
+            Arc::new(Throttled::new(log.clone(), "refused HTTP connections", REFUSALS_LOGGED, WARNING_INTERVAL));
+        let mut listeners = Vec::new();
+        {
+            let _inside = runtime.enter();
+            for binding in bindings {
+                let listener = bind(binding.address)
+                    .map_err(|error| format!("cannot listen on TCP {}: {error}", binding.address))?;
+                listeners.push((listener, binding));
+            }
         }
-        let stopping = Arc::new(AtomicBool::new(false));
-        let (jobs, queue) = sync_channel::<Job>(QUEUE);
-        let queue = Arc::new(Mutex::new(queue));
-        let mut server = HttpServer {
-            stopping: stopping.clone(),
-            jobs: Some(jobs),
-            listeners: Vec::new(),
-            workers: Vec::new(),
-            addresses: Vec::new(),
-        };
-        for index in 0..WORKERS {
-            let (queue, handler, log) = (queue.clone(), handler.clone(), log.clone());
-            let worker = std::thread::Builder::new()
-                .name(format!("http-worker-{index}"))
-                .spawn(move || work(&queue, handler.as_ref(), &log))
-                .map_err(|error| format!("cannot start an HTTP worker: {error}"))?;
-            server.workers.push(worker);
+        let mut addresses = Vec::new();
+        for (listener, binding) in listeners {
+            addresses.push(listener.local_addr().map_err(|error| error.to_string())?);
+            let tls = binding.tls.map(TlsAcceptor::from);
+            runtime.spawn(accept(listener, tls, binding.router, gate.clone(), refusals.clone()));
         }
-        for (listener, tls) in bound {
-            let address = listener.local_addr().map_err(|error| error.to_string())?;
-            server.addresses.push(address);
-            let jobs = server.jobs.clone().ok_or("the HTTP server is stopped")?;
-            let (stopping, log) = (stopping.clone(), log.clone());
-            let thread = std::thread::Builder::new()
-                .name(format!("http-listen-{}", address.port()))
-                .spawn(move || listen(&listener, tls, &jobs, &stopping, &log))
-                .map_err(|error| format!("cannot start the HTTP listener: {error}"))?;
-            server.listeners.push(thread);
-        }
+        let server = HttpServer { runtime: Some(runtime), addresses };
+        server.every(WARNING_INTERVAL, move || refusals.report());
         Ok(server)
     }
 
@@ -98,118 +90,118 @@ impl HttpServer {
         &self.addresses
     }
 
-    /// Stops accepting, lets the workers finish what they hold, and joins every thread.
-    pub fn stop(&mut self) {
-        self.stopping.store(true, Ordering::Release);
-        for thread in self.listeners.drain(..) {
-            let _ = thread.join();
+    /// Calls `task` every `interval` on the server's runtime until it stops (for the
+    /// reports of rate-limited warnings).
+    pub fn every(&self, interval: Duration, task: impl Fn() + Send + 'static) {
+        if let Some(runtime) = &self.runtime {
+            runtime.spawn(async move {
+                let mut ticks = tokio::time::interval(interval);
+                ticks.tick().await;
+                loop {
+                    ticks.tick().await;
+                    task();
+                }
+            });
         }
-        // With the listeners' senders gone, this last one closes the workers' queue.
-        self.jobs = None;
-        for thread in self.workers.drain(..) {
-            let _ = thread.join();
+    }
+
+    /// Stops accepting and drops every connection, waiting at most `limit` for the
+    /// runtime's threads to end.
+    pub fn stop(&mut self, limit: Duration) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_timeout(limit);
         }
     }
 }
 
 impl Drop for HttpServer {
     fn drop(&mut self) {
-        self.stop();
+        self.stop(Duration::from_secs(1));
     }
 }
 
-/// Accepts connections until `stopping`, handing each to the workers.
-fn listen(
-    listener: &TcpListener,
-    tls: Option<Arc<ServerConfig>>,
-    jobs: &SyncSender<Job>,
-    stopping: &AtomicBool,
-    log: &Logger,
+/// A listening socket with a backlog large enough for a boot storm.
+fn bind(address: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if address.is_ipv4() { TcpSocket::new_v4()? } else { TcpSocket::new_v6()? };
+    socket.set_reuseaddr(true)?;
+    socket.bind(address)?;
+    socket.listen(BACKLOG)
+}
+
+/// Accepts connections for ever, each admitted by `gate` or closed at once.
+async fn accept(
+    listener: TcpListener,
+    tls: Option<TlsAcceptor>,
+    router: Router,
+    gate: Arc<ConnectionGate>,
+    refusals: Arc<Throttled>,
 ) {
-    while !stopping.load(Ordering::Acquire) {
-        let mut fds = [PollFd::new(listener.as_fd(), PollFlags::POLLIN)];
-        if !matches!(poll(&mut fds, PollTimeout::from(STOP_CHECK)), Ok(ready) if ready > 0) {
-            continue;
-        }
-        let (stream, peer) = match listener.accept() {
+    loop {
+        let (stream, address) = match listener.accept().await {
             Ok(accepted) => accepted,
             Err(error) => {
                 // Out of descriptors or memory: wait rather than spin, then try again.
-                log.log(gspnp::engine::LogLevel::Debug, &format!("http: accept failed: {error}"));
-                std::thread::sleep(Duration::from_millis(50));
+                refusals.warn(|| format!("http: cannot accept a connection: {error}"));
+                tokio::time::sleep(Duration::from_millis(50)).await;
                 continue;
             }
         };
-        let job = Job { stream, peer, tls: tls.clone() };
-        match jobs.try_send(job) {
-            Ok(()) => {}
-            Err(TrySendError::Full(job)) => {
-                log.warn(&format!("http: too many connections waiting; closed the one from {}", job.peer));
+        match gate.admit(address.ip()) {
+            Ok(permit) => {
+                let peer = Peer { address, secure: tls.is_some() };
+                let limits = *gate.limits();
+                tokio::spawn(serve(stream, peer, tls.clone(), router.clone(), limits, permit));
             }
-            Err(TrySendError::Disconnected(_)) => return,
+            Err(refusal) => refusals.warn(|| format!("http: closed a connection from {address}: {refusal}")),
         }
     }
 }
 
-/// A worker: serves queued connections until the queue closes.
-fn work(queue: &Mutex<Receiver<Job>>, handler: &dyn Handler, log: &Logger) {
-    loop {
-        let job = {
-            let queue = queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            queue.recv()
-        };
-        let Ok(job) = job else { return };
-        serve(job, handler, log);
-    }
-}
-
-fn serve(job: Job, handler: &dyn Handler, log: &Logger) {
-    let deadline = Instant::now() + CONNECTION_TIME;
-    let setup = job.stream.set_nonblocking(false).and_then(|()| {
-        job.stream.set_read_timeout(Some(CONNECTION_TIME))?;
-        job.stream.set_write_timeout(Some(CONNECTION_TIME))
-    });
-    if setup.is_err() {
-        return;
-    }
-    match job.tls {
-        None => {
-            let mut stream = job.stream;
-            exchange(&mut stream, job.peer, false, deadline, handler);
-        }
-        Some(config) => {
-            let connection = match ServerConnection::new(config) {
-                Ok(connection) => connection,
-                Err(error) => {
-                    log.warn(&format!("https: cannot start TLS with {}: {error}", job.peer));
-                    return;
-                }
-            };
-            let mut stream = StreamOwned::new(connection, job.stream);
-            exchange(&mut stream, job.peer, true, deadline, handler);
-            stream.conn.send_close_notify();
-            let _ = stream.flush();
-        }
-    }
-}
-
-/// Reads one request, answers it, and returns (the caller closes).
-fn exchange(
-    stream: &mut (impl Read + Write),
-    peer: SocketAddr,
-    secure: bool,
-    deadline: Instant,
-    handler: &dyn Handler,
+/// One connection, TLS handshake included, within [`Limits::connection_time`].
+async fn serve(
+    stream: TcpStream,
+    peer: Peer,
+    tls: Option<TlsAcceptor>,
+    router: Router,
+    limits: Limits,
+    permit: Permit,
 ) {
-    let response = match read_request(stream, deadline) {
-        Ok(request) => {
-            let response = handler.handle(&request, peer, secure);
-            let _ = response.write_to(stream, request.method == "HEAD");
-            return;
+    let _held = permit;
+    let connection = async move {
+        match tls {
+            None => exchange(TokioIo::new(stream), peer, router, limits.header_time).await,
+            Some(acceptor) => {
+                // The handshake is held to the header time too: a ClientHello dripped a
+                // byte at a time ends with it.
+                let handshake = tokio::time::timeout(limits.header_time, acceptor.accept(stream)).await;
+                if let Ok(Ok(stream)) = handshake {
+                    exchange(TokioIo::new(stream), peer, router, limits.header_time).await;
+                }
+            }
         }
-        Err(ReadError::TooLarge) => Response::plain(431),
-        Err(ReadError::Malformed) => Response::plain(400),
-        Err(ReadError::Closed) => return,
     };
-    let _ = response.write_to(stream, false);
+    let _ = tokio::time::timeout(limits.connection_time, connection).await;
+}
+
+/// HTTP/1.1 with keep-alive on `io` until the client closes or idles past `header_time`.
+async fn exchange<I>(io: I, peer: Peer, router: Router, header_time: Duration)
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+        request.extensions_mut().insert(peer);
+        let mut router = router.clone();
+        async move {
+            Ok::<_, Infallible>(
+                tower_service::Service::call(&mut router, request).await.unwrap_or_else(|never| match never {}),
+            )
+        }
+    });
+    let _ = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_time)
+        .keep_alive(true)
+        .max_buf_size(MAX_HEAD)
+        .serve_connection(io, service)
+        .await;
 }

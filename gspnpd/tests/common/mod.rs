@@ -100,6 +100,11 @@ impl Daemon {
         daemon
     }
 
+    /// The process id (of gspnpd itself: `ip netns exec` execs it).
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("running").id()
+    }
+
     /// Every line so far.
     pub fn log(&self) -> Vec<String> {
         self.lines.lock().unwrap().clone()
@@ -140,4 +145,29 @@ impl Drop for Daemon {
 /// Whether `text` has a run of 32 or more hex digits: what a URL token looks like.
 pub fn has_token_like_text(text: &str) -> bool {
     text.split(|c: char| !c.is_ascii_hexdigit()).any(|run| run.len() >= 32)
+}
+
+/// Boots `phones` simulated phones (MACs from `mac_base`) against the SIP port `sip_port`
+/// on 127.0.0.1, waiting at most `timeout` seconds; the simulator's JSON summary. Each
+/// call draws other SIP branches (a seed of its own), so that a second boot of a phone
+/// is not taken for a retransmission of its first.
+pub fn boot_phones(sip_port: u16, phones: usize, mac_base: &str, timeout: u32) -> serde_json::Value {
+    static BOOTS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+    let seed = BOOTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed).to_string();
+    let (target, phones, timeout) = (format!("127.0.0.1:{sip_port}"), phones.to_string(), timeout.to_string());
+    let output = gspnpd(&[
+        "simulate",
+        "--phones",
+        &phones,
+        "--target",
+        &target,
+        "--mac-base",
+        mac_base,
+        "--json",
+        "--timeout",
+        &timeout,
+        "--seed",
+        &seed,
+    ]);
+    serde_json::from_str(stdout(&output).trim()).unwrap_or_else(|_| panic!("{}", stderr(&output)))
 }
