@@ -50,6 +50,16 @@ impl<T> TimerQueue<T> {
         self.heap.push(Reverse(Entry { deadline, sequence: self.sequence, item }));
     }
 
+    /// How many entries are queued, stale ones included.
+    pub fn len(&self) -> usize {
+        self.heap.len()
+    }
+
+    /// Whether nothing is queued.
+    pub fn is_empty(&self) -> bool {
+        self.heap.is_empty()
+    }
+
     /// The earliest deadline, stale entries included (waking early is harmless).
     pub fn next_deadline(&self) -> Option<Instant> {
         self.heap.peek().map(|Reverse(entry)| entry.deadline)
