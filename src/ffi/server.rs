@@ -152,10 +152,12 @@ pub(crate) fn runtime_failure(error: RuntimeError) -> Failure {
 /// unicast port (exclusive). GSPNP_STATUS_ADDRESS_IN_USE when a socket holds the
 /// multicast port without SO_REUSEADDR (the message says what to do) or holds the
 /// unicast port; GSPNP_STATUS_ALREADY_RUNNING when another server of this process
-/// listens on the same multicast port (until it is stopped). With `callbacks` (copied; may be NULL) events go to them on the
-/// server's callback thread, never before this function has returned (so `*out` is
-/// set when the first one runs), and the server owns `callbacks->userdata` from here on
-/// (userdata_free runs once, after stop). With NULL callbacks, take events with
+/// listens on the same multicast port (until it is stopped).
+///
+/// With `callbacks` (copied; may be NULL) events go to them on the server's callback
+/// thread, never before this function has returned (so `*out` is set when the first
+/// one runs), and the server owns `callbacks->userdata` from here on (userdata_free
+/// runs once, after stop). With NULL callbacks, take events with
 /// gspnp_server_next_event(). On error nothing is left running and the caller still
 /// owns its userdata. Free the server with gspnp_server_free().
 #[no_mangle]

@@ -72,9 +72,9 @@ fn invalid(message: impl Into<String>) -> Failure {
 }
 
 /// A config with the defaults: multicast port 5060, unicast port 0 (a free one), every
-/// multicast interface, provision mode,
-/// answer 200, RFC 3261 timers (T1 500 ms, T2 4 s, timeout 32 s), URL template
-/// "http://{ip}/gspnp/{token}/". Free it with gspnp_server_config_free().
+/// multicast interface, provision mode, answer 200, RFC 3261 timers (T1 500 ms, T2 4 s,
+/// timeout 32 s), URL template "http://{ip}/gspnp/{token}/". Free it with
+/// gspnp_server_config_free().
 #[no_mangle]
 pub extern "C" fn gspnp_server_config_new() -> *mut gspnp_server_config {
     super::guard::guard_value(std::ptr::null_mut(), || Box::into_raw(Box::new(ServerConfig::default())).cast())
@@ -152,6 +152,18 @@ pub extern "C" fn gspnp_server_config_set_multicast(config: *mut gspnp_server_co
 
 /// Feed mode (default false): no socket; the host passes datagrams with
 /// gspnp_server_feed() and sends what on_transmit (or a TRANSMIT event) gives it.
+///
+/// Which mode a PBX should use: feed mode when its SIP stack can hand datagrams over
+/// (a PBX module usually can). The PBX joins 224.0.1.75 on its own SIP socket and
+/// passes on what carries `Event: ua-profile` and the responses to gspnp's NOTIFYs; no
+/// second socket shares 5060, whatever options the PBX's socket has, and phones see
+/// the PBX's own address and port. Socket mode (the default) when it cannot: gspnp
+/// receives the group on a socket bound to 224.0.1.75:5060 and answers from a unicast
+/// port of its own. That socket can bind beside the PBX only if the PBX's socket on
+/// 0.0.0.0:5060 has SO_REUSEADDR (or the PBX binds its own address instead), and the
+/// PBX's wildcard socket then also gets a copy of each multicast SUBSCRIBE (Linux gives
+/// group datagrams to every socket on the port that does not set IP_MULTICAST_ALL to
+/// 0): it must leave ua-profile SUBSCRIBEs unanswered.
 #[no_mangle]
 pub extern "C" fn gspnp_server_config_set_feed_mode(config: *mut gspnp_server_config, enabled: bool) -> gspnp_status {
     guard(|| {
