@@ -70,13 +70,16 @@ typedef enum {
   GSPNP_STATUS_NO_MAC = 1013,
   // The output buffer is too small; the needed size was written.
   GSPNP_STATUS_BUFFER_TOO_SMALL = 1014,
-  // The server is already running.
+  // Another server of this process already listens on this multicast port (in this
+  // network namespace); stop it first.
   GSPNP_STATUS_ALREADY_RUNNING = 1015,
-  // The server is not running.
+  // Retired: never returned (a stopped server answers GSPNP_STATUS_STOPPED; a server
+  // handle exists only once started). The value stays reserved.
   GSPNP_STATUS_NOT_RUNNING = 1016,
   // This function may not be called from inside a gspnp callback.
   GSPNP_STATUS_CALLED_FROM_CALLBACK = 1017,
-  // The SIP port is taken and cannot be shared.
+  // A port is taken: the multicast port by a socket without SO_REUSEADDR, or the
+  // unicast port by any socket. The message names the port and what to do.
   GSPNP_STATUS_ADDRESS_IN_USE = 1018,
   // A named interface does not exist or has no IPv4 address.
   GSPNP_STATUS_NO_SUCH_INTERFACE = 1019,
@@ -648,11 +651,19 @@ gspnp_status gspnp_server_resync(const gspnp_server *server,
                                  const char *address,
                                  size_t address_len);
 
-// Starts a server: opens its socket (unless in feed mode) and its threads, and writes
-// it to `*out`. With `callbacks` (copied; may be NULL) events go to them on the
-// server's callback thread, never before this function has returned (so `*out` is
-// set when the first one runs), and the server owns `callbacks->userdata` from here on
-// (userdata_free runs once, after stop). With NULL callbacks, take events with
+// Starts a server: opens its sockets (unless in feed mode) and its threads, and writes
+// it to `*out`. The sockets open in the calling thread's network namespace: with
+// multicast on, the group socket on 224.0.1.75:<multicast port> (SO_REUSEADDR, beside a
+// PBX's 0.0.0.0:5060 that has SO_REUSEADDR too), and always the unicast socket on the
+// unicast port (exclusive). GSPNP_STATUS_ADDRESS_IN_USE when a socket holds the
+// multicast port without SO_REUSEADDR (the message says what to do) or holds the
+// unicast port; GSPNP_STATUS_ALREADY_RUNNING when another server of this process
+// listens on the same multicast port (until it is stopped).
+//
+// With `callbacks` (copied; may be NULL) events go to them on the server's callback
+// thread, never before this function has returned (so `*out` is set when the first
+// one runs), and the server owns `callbacks->userdata` from here on (userdata_free
+// runs once, after stop). With NULL callbacks, take events with
 // gspnp_server_next_event(). On error nothing is left running and the caller still
 // owns its userdata. Free the server with gspnp_server_free().
 gspnp_status gspnp_server_start(const gspnp_server_config *config,
@@ -670,7 +681,9 @@ gspnp_status gspnp_server_stop(const gspnp_server *server);
 // end and frees the server when they have.
 void gspnp_server_free(gspnp_server *server);
 
-// Writes the bound UDP port to `*port`. GSPNP_STATUS_WRONG_MODE in feed mode.
+// Writes the unicast port to `*port`: the one Via and Contact name, where phones answer
+// and unicast SUBSCRIBEs go (the chosen one when the unicast port was set to 0).
+// GSPNP_STATUS_WRONG_MODE in feed mode.
 gspnp_status gspnp_server_port(const gspnp_server *server, uint16_t *port);
 
 // Tells the phone `mac` to fetch its configuration from `url` (a folder URL ending in
@@ -703,8 +716,31 @@ gspnp_status gspnp_server_decide(const gspnp_server *server, uint64_t ticket, bo
 gspnp_status gspnp_server_set_mode(const gspnp_server *server, uint32_t mode);
 
 // Feed mode: hands the server a datagram the host's SIP stack received from `source`
-// on the host's address `local`. The bytes are copied. What to send back arrives in
-// on_transmit (or as GSPNP_EVENT_TRANSMIT).
+// on the host's unicast address `local`: the address of the interface the datagram
+// reached and the port of the PBX's SIP socket (Via, Contact, `{ip}` and the source of
+// the answers are made from it). For a SUBSCRIBE multicast to 224.0.1.75 that is not
+// its destination: read the interface address with IP_PKTINFO, for example
+//
+// ```c
+// int on = 1;
+// setsockopt(sip_fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on);     // once
+// char control[CMSG_SPACE(sizeof(struct in_pktinfo))];
+// struct msghdr msg = { .msg_name = &from, .msg_namelen = sizeof from, .msg_iov = &iov,
+//                       .msg_iovlen = 1, .msg_control = control,
+//                       .msg_controllen = sizeof control };
+// ssize_t len = recvmsg(sip_fd, &msg, 0);
+// for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+//     if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+//         struct in_pktinfo info;
+//         memcpy(&info, CMSG_DATA(c), sizeof info);
+//         memcpy(local.octets, &info.ipi_spec_dst, 4);      // not ipi_addr
+//     }
+// local.port = sip_port;
+// ```
+//
+// A `local` of 0.0.0.0, a multicast address, 255.255.255.255 or port 0 is refused with
+// GSPNP_STATUS_INVALID_ARGUMENT and a message. The bytes are copied. What to send back
+// arrives in on_transmit (or as GSPNP_EVENT_TRANSMIT), to be sent from `local`.
 gspnp_status gspnp_server_feed(const gspnp_server *server,
                                const uint8_t *data,
                                size_t len,
@@ -724,16 +760,25 @@ gspnp_status gspnp_server_next_event(const gspnp_server *server,
                                      uint32_t timeout_ms,
                                      gspnp_event **out);
 
-// A config with the defaults: port 5060, every multicast interface, provision mode,
-// answer 200, RFC 3261 timers (T1 500 ms, T2 4 s, timeout 32 s), URL template
-// "http://{ip}/gspnp/{token}/". Free it with gspnp_server_config_free().
+// A config with the defaults: multicast port 5060, unicast port 0 (a free one), every
+// multicast interface, provision mode, answer 200, RFC 3261 timers (T1 500 ms, T2 4 s,
+// timeout 32 s), URL template "http://{ip}/gspnp/{token}/". Free it with
+// gspnp_server_config_free().
 gspnp_server_config *gspnp_server_config_new(void);
 
 // Frees a config. NULL is a no-op.
 void gspnp_server_config_free(gspnp_server_config *config);
 
-// The UDP port to bind (default 5060; 0 picks a free port, see gspnp_server_port()).
+// The multicast port (default 5060): phones' SUBSCRIBEs to 224.0.1.75 on this port are
+// received on a socket bound to that group address with SO_REUSEADDR, which takes
+// nothing from a PBX bound to 0.0.0.0 on the same port (with SO_REUSEADDR). Unused
+// with multicast off.
 gspnp_status gspnp_server_config_set_port(gspnp_server_config *config, uint32_t port);
+
+// The unicast port (default 0: a free port chosen by the OS; see gspnp_server_port()).
+// Answers, NOTIFYs, the phones' responses and unicast SUBSCRIBEs use a socket bound
+// exclusively to it, and Via/Contact name it. Never share the PBX's port here.
+gspnp_status gspnp_server_config_set_unicast_port(gspnp_server_config *config, uint32_t port);
 
 // Adds an interface to join the PnP group 224.0.1.75 on, by name ("eth0") or IPv4
 // address. With none added, every up, multicast-capable IPv4 interface is joined. A
@@ -742,11 +787,24 @@ gspnp_status gspnp_server_config_add_interface(gspnp_server_config *config,
                                                const char *name,
                                                size_t name_len);
 
-// Whether to join the multicast group at all (default true). False: unicast only.
+// Whether to join the multicast group at all (default true). False: unicast only (on
+// the unicast port).
 gspnp_status gspnp_server_config_set_multicast(gspnp_server_config *config, bool enabled);
 
 // Feed mode (default false): no socket; the host passes datagrams with
 // gspnp_server_feed() and sends what on_transmit (or a TRANSMIT event) gives it.
+//
+// Which mode a PBX should use: feed mode when its SIP stack can hand datagrams over
+// (a PBX module usually can). The PBX joins 224.0.1.75 on its own SIP socket and
+// passes on what carries `Event: ua-profile` and the responses to gspnp's NOTIFYs; no
+// second socket shares 5060, whatever options the PBX's socket has, and phones see
+// the PBX's own address and port. Socket mode (the default) when it cannot: gspnp
+// receives the group on a socket bound to 224.0.1.75:5060 and answers from a unicast
+// port of its own. That socket can bind beside the PBX only if the PBX's socket on
+// 0.0.0.0:5060 has SO_REUSEADDR (or the PBX binds its own address instead), and the
+// PBX's wildcard socket then also gets a copy of each multicast SUBSCRIBE (Linux gives
+// group datagrams to every socket on the port that does not set IP_MULTICAST_ALL to
+// 0): it must leave ua-profile SUBSCRIBEs unanswered.
 gspnp_status gspnp_server_config_set_feed_mode(gspnp_server_config *config, bool enabled);
 
 // off / discover / provision (default provision). Values outside the enum are refused.

@@ -556,11 +556,11 @@ fn start_fails(config: ServerConfig) -> RuntimeError {
 }
 
 #[test]
-fn start_on_a_taken_port_is_a_clear_error_and_leaves_no_thread() {
+fn start_on_a_taken_unicast_port_is_a_clear_error_and_leaves_no_thread() {
     let _serial = serial();
     let taken = UdpSocket::bind("0.0.0.0:0").unwrap();
     let port = taken.local_addr().unwrap().port();
-    let error = start_fails(ServerConfig { port, ..loopback(EngineConfig::default()) });
+    let error = start_fails(ServerConfig { unicast_port: port, ..loopback(EngineConfig::default()) });
     assert!(matches!(error, RuntimeError::AddressInUse(p) if p == port), "{error:?}");
     assert!(error.to_string().contains(&port.to_string()), "{error}");
 }

@@ -126,7 +126,9 @@ pub(crate) fn server_ref<'a>(server: *const gspnp_server) -> Result<&'a Server, 
 pub(crate) fn runtime_failure(error: RuntimeError) -> Failure {
     use gspnp_status::*;
     let status = match &error {
-        RuntimeError::AddressInUse(_) => GSPNP_STATUS_ADDRESS_IN_USE,
+        RuntimeError::AddressInUse(_) | RuntimeError::MulticastPortTaken(_) => GSPNP_STATUS_ADDRESS_IN_USE,
+        RuntimeError::AlreadyRunning(_) => GSPNP_STATUS_ALREADY_RUNNING,
+        RuntimeError::InvalidArgument(_) => GSPNP_STATUS_INVALID_ARGUMENT,
         RuntimeError::NoSuchInterface(_) => GSPNP_STATUS_NO_SUCH_INTERFACE,
         RuntimeError::Io(_) => GSPNP_STATUS_IO_ERROR,
         RuntimeError::Engine(EngineError::BadUrl(_)) => GSPNP_STATUS_BAD_URL_TEMPLATE,
@@ -145,11 +147,19 @@ pub(crate) fn runtime_failure(error: RuntimeError) -> Failure {
     Failure::new(status, error.to_string())
 }
 
-/// Starts a server: opens its socket (unless in feed mode) and its threads, and writes
-/// it to `*out`. With `callbacks` (copied; may be NULL) events go to them on the
-/// server's callback thread, never before this function has returned (so `*out` is
-/// set when the first one runs), and the server owns `callbacks->userdata` from here on
-/// (userdata_free runs once, after stop). With NULL callbacks, take events with
+/// Starts a server: opens its sockets (unless in feed mode) and its threads, and writes
+/// it to `*out`. The sockets open in the calling thread's network namespace: with
+/// multicast on, the group socket on 224.0.1.75:<multicast port> (SO_REUSEADDR, beside a
+/// PBX's 0.0.0.0:5060 that has SO_REUSEADDR too), and always the unicast socket on the
+/// unicast port (exclusive). GSPNP_STATUS_ADDRESS_IN_USE when a socket holds the
+/// multicast port without SO_REUSEADDR (the message says what to do) or holds the
+/// unicast port; GSPNP_STATUS_ALREADY_RUNNING when another server of this process
+/// listens on the same multicast port (until it is stopped).
+///
+/// With `callbacks` (copied; may be NULL) events go to them on the server's callback
+/// thread, never before this function has returned (so `*out` is set when the first
+/// one runs), and the server owns `callbacks->userdata` from here on (userdata_free
+/// runs once, after stop). With NULL callbacks, take events with
 /// gspnp_server_next_event(). On error nothing is left running and the caller still
 /// owns its userdata. Free the server with gspnp_server_free().
 #[no_mangle]
@@ -198,7 +208,9 @@ pub unsafe extern "C" fn gspnp_server_free(server: *mut gspnp_server) {
     })
 }
 
-/// Writes the bound UDP port to `*port`. GSPNP_STATUS_WRONG_MODE in feed mode.
+/// Writes the unicast port to `*port`: the one Via and Contact name, where phones answer
+/// and unicast SUBSCRIBEs go (the chosen one when the unicast port was set to 0).
+/// GSPNP_STATUS_WRONG_MODE in feed mode.
 #[no_mangle]
 pub unsafe extern "C" fn gspnp_server_port(server: *const gspnp_server, port: *mut u16) -> gspnp_status {
     guard(|| {
@@ -300,8 +312,31 @@ pub extern "C" fn gspnp_server_set_mode(server: *const gspnp_server, mode: u32) 
 }
 
 /// Feed mode: hands the server a datagram the host's SIP stack received from `source`
-/// on the host's address `local`. The bytes are copied. What to send back arrives in
-/// on_transmit (or as GSPNP_EVENT_TRANSMIT).
+/// on the host's unicast address `local`: the address of the interface the datagram
+/// reached and the port of the PBX's SIP socket (Via, Contact, `{ip}` and the source of
+/// the answers are made from it). For a SUBSCRIBE multicast to 224.0.1.75 that is not
+/// its destination: read the interface address with IP_PKTINFO, for example
+///
+/// ```c
+/// int on = 1;
+/// setsockopt(sip_fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on);     // once
+/// char control[CMSG_SPACE(sizeof(struct in_pktinfo))];
+/// struct msghdr msg = { .msg_name = &from, .msg_namelen = sizeof from, .msg_iov = &iov,
+///                       .msg_iovlen = 1, .msg_control = control,
+///                       .msg_controllen = sizeof control };
+/// ssize_t len = recvmsg(sip_fd, &msg, 0);
+/// for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+///     if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+///         struct in_pktinfo info;
+///         memcpy(&info, CMSG_DATA(c), sizeof info);
+///         memcpy(local.octets, &info.ipi_spec_dst, 4);      // not ipi_addr
+///     }
+/// local.port = sip_port;
+/// ```
+///
+/// A `local` of 0.0.0.0, a multicast address, 255.255.255.255 or port 0 is refused with
+/// GSPNP_STATUS_INVALID_ARGUMENT and a message. The bytes are copied. What to send back
+/// arrives in on_transmit (or as GSPNP_EVENT_TRANSMIT), to be sent from `local`.
 #[no_mangle]
 pub unsafe extern "C" fn gspnp_server_feed(
     server: *const gspnp_server,

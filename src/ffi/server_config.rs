@@ -71,9 +71,10 @@ fn invalid(message: impl Into<String>) -> Failure {
     Failure::new(gspnp_status::GSPNP_STATUS_INVALID_ARGUMENT, message)
 }
 
-/// A config with the defaults: port 5060, every multicast interface, provision mode,
-/// answer 200, RFC 3261 timers (T1 500 ms, T2 4 s, timeout 32 s), URL template
-/// "http://{ip}/gspnp/{token}/". Free it with gspnp_server_config_free().
+/// A config with the defaults: multicast port 5060, unicast port 0 (a free one), every
+/// multicast interface, provision mode, answer 200, RFC 3261 timers (T1 500 ms, T2 4 s,
+/// timeout 32 s), URL template "http://{ip}/gspnp/{token}/". Free it with
+/// gspnp_server_config_free().
 #[no_mangle]
 pub extern "C" fn gspnp_server_config_new() -> *mut gspnp_server_config {
     super::guard::guard_value(std::ptr::null_mut(), || Box::into_raw(Box::new(ServerConfig::default())).cast())
@@ -91,14 +92,31 @@ pub unsafe extern "C" fn gspnp_server_config_free(config: *mut gspnp_server_conf
     })
 }
 
-/// The UDP port to bind (default 5060; 0 picks a free port, see gspnp_server_port()).
+/// The multicast port (default 5060): phones' SUBSCRIBEs to 224.0.1.75 on this port are
+/// received on a socket bound to that group address with SO_REUSEADDR, which takes
+/// nothing from a PBX bound to 0.0.0.0 on the same port (with SO_REUSEADDR). Unused
+/// with multicast off.
 #[no_mangle]
 pub extern "C" fn gspnp_server_config_set_port(config: *mut gspnp_server_config, port: u32) -> gspnp_status {
     guard(|| {
-        let config = config_mut(config)?;
-        config.port = u16::try_from(port).map_err(|_| invalid(format!("{port} is not a UDP port (0 to 65535)")))?;
+        config_mut(config)?.port = udp_port(port)?;
         Ok(())
     })
+}
+
+/// The unicast port (default 0: a free port chosen by the OS; see gspnp_server_port()).
+/// Answers, NOTIFYs, the phones' responses and unicast SUBSCRIBEs use a socket bound
+/// exclusively to it, and Via/Contact name it. Never share the PBX's port here.
+#[no_mangle]
+pub extern "C" fn gspnp_server_config_set_unicast_port(config: *mut gspnp_server_config, port: u32) -> gspnp_status {
+    guard(|| {
+        config_mut(config)?.unicast_port = udp_port(port)?;
+        Ok(())
+    })
+}
+
+fn udp_port(port: u32) -> Result<u16, Failure> {
+    u16::try_from(port).map_err(|_| invalid(format!("{port} is not a UDP port (0 to 65535)")))
 }
 
 /// Adds an interface to join the PnP group 224.0.1.75 on, by name ("eth0") or IPv4
@@ -122,7 +140,8 @@ pub unsafe extern "C" fn gspnp_server_config_add_interface(
     })
 }
 
-/// Whether to join the multicast group at all (default true). False: unicast only.
+/// Whether to join the multicast group at all (default true). False: unicast only (on
+/// the unicast port).
 #[no_mangle]
 pub extern "C" fn gspnp_server_config_set_multicast(config: *mut gspnp_server_config, enabled: bool) -> gspnp_status {
     guard(|| {
@@ -133,6 +152,18 @@ pub extern "C" fn gspnp_server_config_set_multicast(config: *mut gspnp_server_co
 
 /// Feed mode (default false): no socket; the host passes datagrams with
 /// gspnp_server_feed() and sends what on_transmit (or a TRANSMIT event) gives it.
+///
+/// Which mode a PBX should use: feed mode when its SIP stack can hand datagrams over
+/// (a PBX module usually can). The PBX joins 224.0.1.75 on its own SIP socket and
+/// passes on what carries `Event: ua-profile` and the responses to gspnp's NOTIFYs; no
+/// second socket shares 5060, whatever options the PBX's socket has, and phones see
+/// the PBX's own address and port. Socket mode (the default) when it cannot: gspnp
+/// receives the group on a socket bound to 224.0.1.75:5060 and answers from a unicast
+/// port of its own. That socket can bind beside the PBX only if the PBX's socket on
+/// 0.0.0.0:5060 has SO_REUSEADDR (or the PBX binds its own address instead), and the
+/// PBX's wildcard socket then also gets a copy of each multicast SUBSCRIBE (Linux gives
+/// group datagrams to every socket on the port that does not set IP_MULTICAST_ALL to
+/// 0): it must leave ua-profile SUBSCRIBEs unanswered.
 #[no_mangle]
 pub extern "C" fn gspnp_server_config_set_feed_mode(config: *mut gspnp_server_config, enabled: bool) -> gspnp_status {
     guard(|| {

@@ -44,13 +44,16 @@ pub enum gspnp_status {
     GSPNP_STATUS_NO_MAC = 1013,
     /// The output buffer is too small; the needed size was written.
     GSPNP_STATUS_BUFFER_TOO_SMALL = 1014,
-    /// The server is already running.
+    /// Another server of this process already listens on this multicast port (in this
+    /// network namespace); stop it first.
     GSPNP_STATUS_ALREADY_RUNNING = 1015,
-    /// The server is not running.
+    /// Retired: never returned (a stopped server answers GSPNP_STATUS_STOPPED; a server
+    /// handle exists only once started). The value stays reserved.
     GSPNP_STATUS_NOT_RUNNING = 1016,
     /// This function may not be called from inside a gspnp callback.
     GSPNP_STATUS_CALLED_FROM_CALLBACK = 1017,
-    /// The SIP port is taken and cannot be shared.
+    /// A port is taken: the multicast port by a socket without SO_REUSEADDR, or the
+    /// unicast port by any socket. The message names the port and what to do.
     GSPNP_STATUS_ADDRESS_IN_USE = 1018,
     /// A named interface does not exist or has no IPv4 address.
     GSPNP_STATUS_NO_SUCH_INTERFACE = 1019,
@@ -97,7 +100,7 @@ const DESCRIPTIONS: &[(gspnp_status, &CStr)] = {
         (GSPNP_STATUS_NOT_UA_PROFILE, c"not a ua-profile SUBSCRIBE"),
         (GSPNP_STATUS_NO_MAC, c"no MAC address in the SUBSCRIBE"),
         (GSPNP_STATUS_BUFFER_TOO_SMALL, c"buffer too small"),
-        (GSPNP_STATUS_ALREADY_RUNNING, c"server already running"),
+        (GSPNP_STATUS_ALREADY_RUNNING, c"another server of this process listens on this port"),
         (GSPNP_STATUS_NOT_RUNNING, c"server not running"),
         (GSPNP_STATUS_CALLED_FROM_CALLBACK, c"not allowed from inside a callback"),
         (GSPNP_STATUS_ADDRESS_IN_USE, c"address in use"),

@@ -9,13 +9,14 @@ mod config;
 mod host;
 pub mod interfaces;
 mod network;
+mod port_claim;
 pub mod socket;
 
 #[cfg(test)]
 mod tests;
 
 use std::fmt;
-use std::net::SocketAddrV4;
+use std::net::{Ipv4Addr, SocketAddrV4};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -24,7 +25,7 @@ use std::time::Duration;
 use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender, TrySendError};
 use parking_lot::Mutex;
 
-pub use config::{ServerConfig, DEFAULT_RECEIVE_BUFFER, SIP_PORT};
+pub use config::{ServerConfig, ANY_FREE_PORT, DEFAULT_RECEIVE_BUFFER, SIP_PORT};
 pub use host::Host;
 
 use crate::engine::{
@@ -32,7 +33,8 @@ use crate::engine::{
 };
 use crate::mac::Mac;
 use command::{Command, Waker};
-use network::Network;
+use network::{Network, Sockets};
+use port_claim::PortClaim;
 use socket::{OpenError, SipSocket};
 
 /// Host requests waiting for the network thread; beyond this a request is refused
@@ -53,8 +55,15 @@ pub enum ServerEvent {
 /// Why a server call failed; nothing was changed.
 #[derive(Debug)]
 pub enum RuntimeError {
-    /// The SIP port is taken and not shared.
+    /// The unicast port is taken.
     AddressInUse(u16),
+    /// The multicast port is held by a socket that does not share it (no SO_REUSEADDR).
+    MulticastPortTaken(u16),
+    /// Another server of this process listens on this multicast port (in this network
+    /// namespace).
+    AlreadyRunning(u16),
+    /// An argument is not acceptable; the text says why.
+    InvalidArgument(String),
     /// A configured interface does not exist or has no IPv4 address.
     NoSuchInterface(String),
     /// An OS call failed.
@@ -79,8 +88,18 @@ impl fmt::Display for RuntimeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             RuntimeError::AddressInUse(port) => {
-                write!(f, "UDP port {port} is in use by a socket that does not share it")
+                write!(f, "UDP port {port} (the unicast port) is in use; choose another or 0 for a free one")
             }
+            RuntimeError::MulticastPortTaken(port) => write!(
+                f,
+                "UDP port {port} is held by a socket without SO_REUSEADDR, so gspnp cannot bind the PnP group \
+                 224.0.1.75:{port} beside it: let the PBX set SO_REUSEADDR on its SIP socket (or bind its own \
+                 address instead of 0.0.0.0), or run gspnp in feed mode through the PBX's SIP stack"
+            ),
+            RuntimeError::AlreadyRunning(port) => {
+                write!(f, "another gspnp server of this process already listens on multicast port {port}")
+            }
+            RuntimeError::InvalidArgument(why) => f.write_str(why),
             RuntimeError::NoSuchInterface(name) => {
                 write!(f, "interface {name:?} does not exist or has no IPv4 address")
             }
@@ -151,20 +170,24 @@ impl fmt::Debug for Server {
 }
 
 impl Server {
-    /// Opens the socket (unless in feed mode), starts the threads and returns. With a
-    /// `host`, events go to its methods on the callback thread; without, they wait for
-    /// [`Server::next_event`]. On error nothing is left running.
+    /// Opens the sockets (unless in feed mode; see [`ServerConfig::port`] and
+    /// [`ServerConfig::unicast_port`]) in the calling thread's network namespace, starts
+    /// the threads and returns. With a `host`, events go to its methods on the callback
+    /// thread; without, they wait for [`Server::next_event`]. On error nothing is left
+    /// running: [`RuntimeError::AlreadyRunning`] when another server of this process
+    /// holds the multicast port, [`RuntimeError::MulticastPortTaken`] when a socket
+    /// holds it without sharing, [`RuntimeError::AddressInUse`] for the unicast port.
     pub fn start(config: ServerConfig, host: Option<Box<dyn Host>>) -> Result<Server, RuntimeError> {
         let engine = Engine::new(config.engine.clone()).map_err(RuntimeError::Engine)?;
-        let socket = if config.feed_mode { None } else { Some(open_socket(&config)?) };
-        let port = socket.as_ref().map(SipSocket::port);
+        let sockets = if config.feed_mode { None } else { Some(open_sockets(&config)?) };
+        let port = sockets.as_ref().map(|sockets| sockets.unicast.port());
         let (commands, command_receiver) = bounded(COMMAND_QUEUE);
         let (events, event_receiver) = bounded(config.event_queue.max(1));
         let (waker, wake) = command::waker().map_err(|e| RuntimeError::Io(format!("cannot create the waker: {e}")))?;
         let shared = Arc::new(Shared::default());
         let network = Network {
             engine,
-            socket,
+            sockets,
             commands: command_receiver,
             wake,
             events,
@@ -202,7 +225,8 @@ impl Server {
         Ok(server)
     }
 
-    /// The bound UDP port; None in feed mode.
+    /// The unicast port (the one Via and Contact name, where unicast SUBSCRIBEs go);
+    /// None in feed mode.
     pub fn port(&self) -> Option<u16> {
         self.port
     }
@@ -273,11 +297,16 @@ impl Server {
     }
 
     /// Feed mode: hands the engine a datagram the host's SIP stack received from
-    /// `source` on our address `local`.
+    /// `source` on the host's own unicast address `local` (the interface address and the
+    /// SIP port the phone should answer to: Via, Contact and `{ip}` are written from
+    /// it). A `local` that is not a unicast address (0.0.0.0, a multicast group such as
+    /// the 224.0.1.75 the SUBSCRIBE was sent to, 255.255.255.255) or has port 0 is
+    /// refused with [`RuntimeError::InvalidArgument`].
     pub fn feed(&self, datagram: &[u8], source: SocketAddrV4, local: SocketAddrV4) -> Result<(), RuntimeError> {
         if !self.feed_mode {
             return Err(RuntimeError::WrongMode("feed() needs a server started in feed mode"));
         }
+        check_local(local)?;
         self.send(Command::Feed { datagram: datagram.to_vec(), source, local })
     }
 
@@ -370,14 +399,41 @@ fn route_source(destination: SocketAddrV4) -> Option<std::net::Ipv4Addr> {
     }
 }
 
-fn open_socket(config: &ServerConfig) -> Result<SipSocket, RuntimeError> {
-    let join = if config.multicast {
-        interfaces::resolve(&config.interfaces).map_err(|e| RuntimeError::NoSuchInterface(e.0))?
+/// Socket mode: the unicast socket, and with multicast on the group socket on the
+/// multicast port this server claims in its process.
+fn open_sockets(config: &ServerConfig) -> Result<Sockets, RuntimeError> {
+    let group = if config.multicast {
+        let join = interfaces::resolve(&config.interfaces).map_err(|e| RuntimeError::NoSuchInterface(e.0))?;
+        let claim = PortClaim::take(config.port).ok_or(RuntimeError::AlreadyRunning(config.port))?;
+        let socket = SipSocket::group(config.port, &join, config.receive_buffer)
+            .map_err(open_failure(RuntimeError::MulticastPortTaken))?;
+        Some((socket, claim))
     } else {
-        Vec::new()
+        None
     };
-    SipSocket::open(config.port, &join, config.receive_buffer).map_err(|error| match error {
-        OpenError::AddressInUse(port) => RuntimeError::AddressInUse(port),
+    let unicast = SipSocket::unicast(config.unicast_port, config.receive_buffer)
+        .map_err(open_failure(RuntimeError::AddressInUse))?;
+    Ok(Sockets::new(unicast, group))
+}
+
+/// An [`OpenError`] as a [`RuntimeError`], a taken port as `taken` says.
+fn open_failure(taken: fn(u16) -> RuntimeError) -> impl Fn(OpenError) -> RuntimeError {
+    move |error| match error {
+        OpenError::AddressInUse(port) => taken(port),
         OpenError::Io(call, e) => RuntimeError::Io(format!("{call} failed: {e}")),
-    })
+    }
+}
+
+/// Refuses a feed-mode `local` that no phone could answer to.
+fn check_local(local: SocketAddrV4) -> Result<(), RuntimeError> {
+    let ip = *local.ip();
+    let not_unicast = ip.is_unspecified() || ip.is_multicast() || ip == Ipv4Addr::BROADCAST;
+    if not_unicast || local.port() == 0 {
+        return Err(RuntimeError::InvalidArgument(format!(
+            "local {local} is not the host's unicast address and SIP port: pass the address the datagram \
+             reached (IP_PKTINFO's ipi_spec_dst, not its destination 224.0.1.75) and the port of the PBX's SIP \
+             socket"
+        )));
+    }
+    Ok(())
 }

@@ -221,6 +221,7 @@ _PROTOTYPES: Dict[str, Tuple[Any, Sequence[Any]]] = {
     "gspnp_server_config_new": (_config, ()),
     "gspnp_server_config_free": (None, (_config,)),
     "gspnp_server_config_set_port": (_STATUS, (_config, ctypes.c_uint32)),
+    "gspnp_server_config_set_unicast_port": (_STATUS, (_config, ctypes.c_uint32)),
     "gspnp_server_config_add_interface": (_STATUS, (_config, *_span)),
     "gspnp_server_config_set_multicast": (_STATUS, (_config, ctypes.c_bool)),
     "gspnp_server_config_set_feed_mode": (_STATUS, (_config, ctypes.c_bool)),

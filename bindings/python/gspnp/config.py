@@ -75,7 +75,9 @@ class ServerConfig:
     """Settings of a :class:`gspnp.Server`; None means the library's default."""
 
     port: Optional[int] = None
-    """The UDP port (default 5060; 0 picks a free one, see ``Server.port``)."""
+    """The multicast port: the group socket on 224.0.1.75 (default 5060)."""
+    unicast_port: Optional[int] = None
+    """Answers, NOTIFYs, unicast SUBSCRIBEs (default 0: a free one, see ``Server.port``)."""
     interfaces: Sequence[str] = ()
     """Interfaces (names or IPv4 addresses) to join 224.0.1.75 on; none: every one."""
     multicast: Optional[bool] = None
@@ -120,6 +122,8 @@ class ServerConfig:
         """Calls the setter of every setting that is not None, in a fixed order."""
         if self.port is not None:
             c.gspnp_server_config_set_port(config, _lib.unsigned(self.port, 16, "port"))
+        if self.unicast_port is not None:
+            c.gspnp_server_config_set_unicast_port(config, _lib.unsigned(self.unicast_port, 16, "unicast_port"))
         for interface in self.interfaces:
             c.gspnp_server_config_add_interface(config, *_lib.text(interface))
         if self.multicast is not None:

@@ -152,7 +152,7 @@ class Server:
 
     @property
     def port(self) -> int:
-        """The bound UDP port (useful with ``port=0``); InvalidValue in feed mode."""
+        """The unicast port answers come from (see ``unicast_port``); InvalidValue in feed mode."""
         port = ctypes.c_uint16()
         self._lib.gspnp_server_port(self._server(), ctypes.byref(port))
         return port.value

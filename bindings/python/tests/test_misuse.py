@@ -70,11 +70,11 @@ def test_an_interface_that_does_not_exist_is_reported_at_start() -> None:
     server.stop()
 
 
-def test_a_port_taken_by_a_socket_that_does_not_share_is_reported_at_start() -> None:
+def test_a_taken_unicast_port_is_reported_at_start() -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
         taken.bind(("0.0.0.0", 0))
         with pytest.raises(gspnp.AddressInUse):
-            gspnp.Server(port=taken.getsockname()[1], multicast=False).start()
+            gspnp.Server(unicast_port=taken.getsockname()[1], multicast=False).start()
 
 
 def test_stopping_twice_or_before_starting_is_fine() -> None:
