@@ -84,7 +84,7 @@ struct TestHost {
 }
 
 impl Host for TestHost {
-    fn device(&mut self, info: &DeviceInfo, is_new: bool) {
+    fn device(&self, info: &DeviceInfo, is_new: bool) {
         assert!(!self.stopped.load(Ordering::SeqCst), "a callback ran after stop returned");
         if let Some(server) = self.server.lock().as_ref() {
             server.assign(info.mac, Assignment::Url(URL.into())).unwrap();
@@ -93,7 +93,7 @@ impl Host for TestHost {
         let _ = self.seen.send(Seen::Device(info.clone(), is_new));
     }
 
-    fn notify_result(&mut self, result: &NotifyResult) {
+    fn notify_result(&self, result: &NotifyResult) {
         assert!(!self.stopped.load(Ordering::SeqCst), "a callback ran after stop returned");
         let _ = self.seen.send(Seen::Result(result.clone()));
     }

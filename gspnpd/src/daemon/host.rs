@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use gspnp::device::DeviceInfo;
 use gspnp::engine::{redact_token, ConfigFile, LogLevel};
-use gspnp::runtime::Host;
+use gspnp::runtime::{Decision, DroppedKind, Host};
 
 use super::files::FileStore;
 use crate::log::Logger;
@@ -19,14 +19,14 @@ pub struct DaemonHost {
 }
 
 impl Host for DaemonHost {
-    fn device(&mut self, info: &DeviceInfo, is_new: bool) {
+    fn device(&self, info: &DeviceInfo, is_new: bool) {
         if !is_new {
             self.log.log(LogLevel::Debug, &format!("{}: subscribed again from {}", info.mac, info.source));
         }
     }
 
     /// Stores the file where its URL serves it and lets the NOTIFY go.
-    fn config_ready(&mut self, file: &ConfigFile) -> bool {
+    fn config_ready(&self, file: &ConfigFile) -> Decision {
         self.files.put(file.mac, &file.token, &file.contents);
         self.log.info(&format!(
             "{}: file ready: {} for {} at {}",
@@ -38,14 +38,14 @@ impl Host for DaemonHost {
         for warning in &file.warnings {
             self.log.warn(&format!("{}: {warning}", file.mac));
         }
-        true
+        Decision::Accept
     }
 
-    fn log(&mut self, level: LogLevel, line: &str) {
+    fn log(&self, level: LogLevel, line: &str) {
         self.log.log(level, line);
     }
 
-    fn events_dropped(&mut self, count: u64) {
-        self.log.warn(&format!("{count} events from the engine were dropped (the daemon was too slow)"));
+    fn events_dropped(&self, kind: DroppedKind, count: u64) {
+        self.log.warn(&format!("{count} {kind:?} events from the engine were dropped (the daemon was too slow)"));
     }
 }
