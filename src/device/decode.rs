@@ -66,8 +66,11 @@ impl<'m> SubscribeHeaders<'m> {
             message.call_id().filter(|call_id| !call_id.is_empty()).ok_or(DecodeError::MissingHeader("Call-ID"))?;
         let cseq =
             message.cseq().filter(|cseq| cseq.method == Method::Subscribe).ok_or(DecodeError::MissingHeader("CSeq"))?;
-        let from = message.from().ok_or(DecodeError::MissingHeader("From"))?;
-        let to = message.to().ok_or(DecodeError::MissingHeader("To"))?;
+        // Lenient where phones are: a From/To URI without a host (snom) still identifies
+        // the dialog; the MAC then comes from the Request-URI.
+        let name_addr = |name| message.first_value(name).and_then(|value| NameAddr::parse_hostless(value).ok());
+        let from = name_addr(HeaderName::From).ok_or(DecodeError::MissingHeader("From"))?;
+        let to = name_addr(HeaderName::To).ok_or(DecodeError::MissingHeader("To"))?;
         let top_via = message.vias().next().and_then(Result::ok).ok_or(DecodeError::MissingHeader("Via"))?;
         let mac = [message.request_uri(), Some(from.uri), Some(to.uri)]
             .iter()
@@ -173,6 +176,21 @@ mod tests {
                 source: source(),
             })
         );
+    }
+
+    #[test]
+    fn a_snom_from_without_a_host_decodes_with_the_mac_of_the_request_uri() {
+        let text = String::from_utf8(capture("snom-oem-subscribe")).unwrap();
+        let hostless = text
+            .replace("From: <sip:MAC%3a00135E874B49@intern.snom.de>", "From: <sip:MAC%3a00135E874B49>")
+            .replace("To: <sip:MAC%3a00135E874B49@intern.snom.de>", "To: <sip:MAC%3a00135E874B49>");
+        assert!(hostless.contains("From: <sip:MAC%3a00135E874B49>;tag="), "{hostless}");
+        assert_eq!(decode(hostless.as_bytes()).unwrap().mac, "00135e874b49".parse().unwrap());
+        // Still refused: no MAC anywhere, or a From that is not a SIP URI at all.
+        let no_mac = hostless.replace("MAC%3a00135E874B49", "anybody");
+        assert_eq!(decode(no_mac.as_bytes()), Err(DecodeError::NoMac));
+        let junk_from = hostless.replace("From: <sip:MAC%3a00135E874B49>", "From: <junk>");
+        assert_eq!(decode(junk_from.as_bytes()), Err(DecodeError::MissingHeader("From")));
     }
 
     #[test]

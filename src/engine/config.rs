@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use super::event::LogLevel;
 use super::policy::{AccessList, Mode};
 use super::rate_limit::RateLimit;
 
@@ -72,6 +73,10 @@ pub struct EngineConfig {
     pub url_template: String,
     /// Sent as `User-Agent` / `Server`.
     pub user_agent: String,
+    /// The least severe log line produced; lines below it are never formatted.
+    /// Per-datagram detail is [`LogLevel::Debug`]; one line per phone event is
+    /// [`LogLevel::Info`] (the default).
+    pub log_level: LogLevel,
 }
 
 impl Default for EngineConfig {
@@ -88,6 +93,7 @@ impl Default for EngineConfig {
             access: AccessList::default(),
             url_template: super::url::DEFAULT_TEMPLATE.to_string(),
             user_agent: concat!("gspnp/", env!("CARGO_PKG_VERSION")).to_string(),
+            log_level: LogLevel::Info,
         }
     }
 }

@@ -8,7 +8,7 @@ use std::time::Instant;
 use crate::device::DeviceInfo;
 use crate::mac::Mac;
 
-use super::transactions::{AnsweredSubscribe, NotifyTransaction, PendingSubscribe};
+use super::event::NotifyOutcome;
 
 /// Where a phone is in provisioning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,10 +62,8 @@ pub struct DeviceRecord {
     pub last_acknowledged: Option<Instant>,
     /// Its URL token, once it was served from a profile.
     pub token: Option<String>,
-    pub(super) pending: Option<Box<PendingSubscribe>>,
-    pub(super) answered: Option<Box<AnsweredSubscribe>>,
-    pub(super) notify: Option<Box<NotifyTransaction>>,
-    pub(super) ticket: Option<u64>,
+    /// How its last NOTIFY ended.
+    pub last_notify: Option<NotifyOutcome>,
     stamp: u64,
 }
 
@@ -80,8 +78,7 @@ impl fmt::Debug for DeviceRecord {
             .field("subscribes", &self.subscribes)
             .field("last_acknowledged", &self.last_acknowledged)
             .field("token", &self.token.as_ref().map(|_| "<redacted>"))
-            .field("waiting_subscribe", &self.pending.is_some())
-            .field("notify_to", &self.notify.as_ref().map(|notify| notify.destination))
+            .field("last_notify", &self.last_notify)
             .finish_non_exhaustive()
     }
 }
@@ -93,8 +90,6 @@ pub struct DeviceTable {
     records: HashMap<Mac, DeviceRecord>,
     by_age: BTreeMap<u64, Mac>,
     next_stamp: u64,
-    /// Every record with a smaller stamp was idle when last swept.
-    swept_below: u64,
 }
 
 /// What [`DeviceTable::touch`] did.
@@ -108,13 +103,7 @@ pub enum Touched {
 impl DeviceTable {
     /// An empty table holding at most `capacity` phones (at least 1).
     pub fn new(capacity: usize) -> DeviceTable {
-        DeviceTable {
-            capacity: capacity.max(1),
-            records: HashMap::new(),
-            by_age: BTreeMap::new(),
-            next_stamp: 0,
-            swept_below: 0,
-        }
+        DeviceTable { capacity: capacity.max(1), records: HashMap::new(), by_age: BTreeMap::new(), next_stamp: 0 }
     }
 
     /// Records a SUBSCRIBE from `info.mac`, making it the most recently seen.
@@ -144,10 +133,7 @@ impl DeviceTable {
                 subscribes: 1,
                 last_acknowledged: None,
                 token: None,
-                pending: None,
-                answered: None,
-                notify: None,
-                ticket: None,
+                last_notify: None,
                 stamp,
             },
         );
@@ -159,20 +145,11 @@ impl DeviceTable {
         self.records.remove(&mac).map(Box::new)
     }
 
-    /// Calls `idle` once for every phone last seen at or before `cutoff` since the last
-    /// sweep, oldest first, and returns when the next one not yet idle was seen. Each
-    /// phone is visited once per SUBSCRIBE: amortised O(1).
-    pub fn sweep_idle(&mut self, cutoff: Instant, mut idle: impl FnMut(&mut DeviceRecord)) -> Option<Instant> {
-        while let Some((&stamp, &mac)) = self.by_age.range(self.swept_below..).next() {
-            if let Some(record) = self.records.get_mut(&mac) {
-                if record.last_seen > cutoff {
-                    return Some(record.last_seen);
-                }
-                idle(record);
-            }
-            self.swept_below = stamp + 1;
-        }
-        None
+    /// Forgets the phone; its record, if it was known.
+    pub fn remove(&mut self, mac: &Mac) -> Option<DeviceRecord> {
+        let record = self.records.remove(mac)?;
+        self.by_age.remove(&record.stamp);
+        Some(record)
     }
 
     /// The phone, if known.
@@ -194,4 +171,23 @@ impl DeviceTable {
     pub fn len(&self) -> usize {
         self.records.len()
     }
+}
+
+/// What a host reads back about a phone: a copy, taken on the network thread.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeviceSnapshot {
+    /// What its last SUBSCRIBE said (its source is the phone's last address).
+    pub info: DeviceInfo,
+    /// Where it is in provisioning.
+    pub state: DeviceState,
+    /// First SUBSCRIBE.
+    pub first_seen: Instant,
+    /// Last SUBSCRIBE.
+    pub last_seen: Instant,
+    /// SUBSCRIBEs received, retransmissions included.
+    pub subscribes: u64,
+    /// Whether an assignment or a default covers it now.
+    pub assigned: bool,
+    /// How its last NOTIFY ended.
+    pub last_notify: Option<NotifyOutcome>,
 }

@@ -29,27 +29,39 @@ mod wire;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::fmt;
 use std::net::SocketAddrV4;
 use std::time::Instant;
 
 pub use assignment::{Assignment, ProfileAssignment, Selector};
 pub use config::{AnswerCode, EngineConfig, NotifyTimers};
-pub use devices::{DeviceRecord, DeviceState, FailReason};
+pub use devices::{DeviceRecord, DeviceSnapshot, DeviceState, FailReason};
 pub use event::{redact_path, redact_token, ConfigFile, Event, LogLevel, NotifyOutcome, NotifyResult};
 pub use policy::{AccessList, Mode, Rule, Verdict};
 pub use rate_limit::RateLimit;
 pub use stats::Stats;
 pub use timers::TimerQueue;
-pub use token::{tokens_equal, TOKEN_BYTES};
+pub use token::{tokens_equal, OsRandom, RandomSource, SeededRandom, TOKEN_BYTES};
 
 use crate::mac::Mac;
 use assignment::Assignments;
 use devices::DeviceTable;
 use rate_limit::RateLimiter;
 use token::TokenSource;
-use transactions::SubscribeKey;
+use transactions::{ExchangeId, Expiry, Transactions};
+
+/// Writes a log line only when the engine's level lets it through: below the level,
+/// nothing is formatted.
+macro_rules! log {
+    ($engine:expr, $level:expr, $($format:tt)+) => {
+        if $engine.logs($level) {
+            let line = format!($($format)+);
+            $engine.push_log($level, line);
+        }
+    };
+}
+pub(crate) use log;
 
 /// A datagram the runtime must send.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,47 +100,40 @@ impl fmt::Display for EngineError {
 
 impl std::error::Error for EngineError {}
 
-/// What a timer does when it fires. Each names the transaction it belongs to, and is
-/// ignored when that transaction is gone.
+/// What a timer does when it fires. Each names the exchange it belongs to, and is
+/// ignored when that exchange (or its transaction) is gone.
 #[derive(Debug)]
 enum Timer {
     /// `id` is the NOTIFY transaction's [`NotifyTransaction::id`](transactions::NotifyTransaction).
     NotifyRetransmit {
-        mac: Mac,
+        exchange: ExchangeId,
         id: u64,
     },
     NotifyTimeout {
-        mac: Mac,
+        exchange: ExchangeId,
         id: u64,
     },
-    /// Forget the transactions of phones idle for the transaction lifetime.
-    Housekeeping,
+    /// Forget the exchange if it has been idle for the transaction lifetime.
+    Expire {
+        exchange: ExchangeId,
+    },
     DecisionTimeout {
         ticket: u64,
     },
-}
-
-/// A file waiting for the host's decision.
-#[derive(Debug)]
-struct WaitingFile {
-    mac: Mac,
-    url: String,
-    token: String,
 }
 
 /// The PnP engine. Single-threaded: the runtime owns it on its network thread.
 pub struct Engine {
     config: EngineConfig,
     devices: DeviceTable,
-    subscribes: HashMap<SubscribeKey, Mac>,
-    notifies: HashMap<String, Mac>,
-    waiting_files: HashMap<u64, WaitingFile>,
+    transactions: Transactions,
     next_ticket: u64,
-    housekeeping_at: Option<Instant>,
     assignments: Assignments,
     limiter: RateLimiter,
     timers: TimerQueue<Timer>,
     random: TokenSource,
+    /// False while the host is behind: new exchanges are not taken on.
+    admitting: bool,
     transmits: VecDeque<Transmit>,
     spare_payloads: Vec<Vec<u8>>,
     /// Where each SUBSCRIBE's transaction key is written, reused.
@@ -151,24 +156,28 @@ impl fmt::Debug for Engine {
 }
 
 impl Engine {
-    /// A new engine. Fails when the URL template is unusable or the OS random source
-    /// cannot be opened.
+    /// A new engine drawing tokens and identifiers from the OS random source. Fails when
+    /// the URL template or User-Agent is unusable or the random source cannot be opened.
     pub fn new(config: EngineConfig) -> Result<Engine, EngineError> {
+        let random = OsRandom::open().map_err(EngineError::Random)?;
+        Engine::with_random(config, Box::new(random))
+    }
+
+    /// A new engine drawing from `random` (a [`SeededRandom`] makes tests repeatable).
+    /// Fails when the URL template or User-Agent is unusable.
+    pub fn with_random(config: EngineConfig, random: Box<dyn RandomSource>) -> Result<Engine, EngineError> {
         url::check_template(&config.url_template).map_err(|e| EngineError::BadUrl(e.0))?;
         check_user_agent(&config.user_agent)?;
-        let random = TokenSource::open().map_err(EngineError::Random)?;
         let mut engine = Engine {
             devices: DeviceTable::new(config.max_devices),
             limiter: RateLimiter::new(config.rate_limit),
             config,
-            subscribes: HashMap::new(),
-            notifies: HashMap::new(),
-            waiting_files: HashMap::new(),
+            transactions: Transactions::default(),
             next_ticket: 1,
-            housekeeping_at: None,
             assignments: Assignments::default(),
             timers: TimerQueue::default(),
-            random,
+            random: TokenSource::new(random),
+            admitting: true,
             transmits: VecDeque::new(),
             spare_payloads: Vec::new(),
             key_scratch: String::new(),
@@ -176,8 +185,11 @@ impl Engine {
             stats: Stats::default(),
         };
         if !url::template_has_token(&engine.config.url_template) {
-            engine
-                .log(LogLevel::Warn, "the URL template has no {token}: anyone who can guess a MAC can fetch its file");
+            log!(
+                engine,
+                LogLevel::Warn,
+                "the URL template has no {{token}}: anyone who can guess a MAC can fetch its file"
+            );
         }
         Ok(engine)
     }
@@ -206,10 +218,10 @@ impl Engine {
     pub fn handle_timeout(&mut self, now: Instant) {
         while let Some(timer) = self.timers.pop_due(now) {
             match timer {
-                Timer::NotifyRetransmit { mac, id } => self.retransmit_notify(now, mac, id),
-                Timer::NotifyTimeout { mac, id } => self.notify_timed_out(mac, id),
-                Timer::Housekeeping => self.housekeeping(now),
-                Timer::DecisionTimeout { ticket } => self.decision_timed_out(ticket),
+                Timer::NotifyRetransmit { exchange, id } => self.retransmit_notify(now, exchange, id),
+                Timer::NotifyTimeout { exchange, id } => self.notify_timed_out(now, exchange, id),
+                Timer::Expire { exchange } => self.expire(now, exchange),
+                Timer::DecisionTimeout { ticket } => self.decision_timed_out(now, ticket),
             }
         }
     }
@@ -253,6 +265,53 @@ impl Engine {
         self.devices.iter()
     }
 
+    /// What a host may read back about one phone, if known.
+    pub fn snapshot(&self, mac: &Mac) -> Option<DeviceSnapshot> {
+        self.devices.get(mac).map(|record| self.snapshot_of(record))
+    }
+
+    /// What a host may read back about every phone known, in no particular order.
+    pub fn snapshots(&self) -> Vec<DeviceSnapshot> {
+        self.devices.iter().map(|record| self.snapshot_of(record)).collect()
+    }
+
+    fn snapshot_of(&self, record: &DeviceRecord) -> DeviceSnapshot {
+        DeviceSnapshot {
+            info: record.info.clone(),
+            state: record.state,
+            first_seen: record.first_seen,
+            last_seen: record.last_seen,
+            subscribes: record.subscribes,
+            assigned: self.assignments.lookup(&record.info).is_some(),
+            last_notify: record.last_notify,
+        }
+    }
+
+    /// Forgets a phone and every exchange with it (a NOTIFY under way is abandoned,
+    /// unreported; a file waiting for the host is dropped and its ticket refused). What
+    /// was assigned to its MAC stays. True when the phone was known.
+    pub fn forget(&mut self, mac: Mac) -> bool {
+        let known = self.devices.remove(&mac).is_some();
+        let exchanges = self.transactions.forget(mac);
+        if known || exchanges > 0 {
+            log!(self, LogLevel::Info, "{mac}: forgotten");
+        }
+        known || exchanges > 0
+    }
+
+    /// Whether new phones are taken on. A runtime whose host falls behind turns this off
+    /// so that phones retry later instead of results being lost: a SUBSCRIBE that would
+    /// open a new exchange is then left unanswered and counted in [`Stats::host_busy`];
+    /// retransmissions, NOTIFYs under way and decisions go on.
+    pub fn set_admitting(&mut self, admitting: bool) {
+        self.admitting = admitting;
+    }
+
+    /// Whether new phones are taken on; see [`Engine::set_admitting`].
+    pub fn is_admitting(&self) -> bool {
+        self.admitting
+    }
+
     /// The current mode.
     pub fn mode(&self) -> Mode {
         self.config.mode
@@ -293,7 +352,12 @@ impl Engine {
         let serving = assignment.is_some();
         self.assignments.set_default(selector, assignment);
         if serving {
-            let waiting: Vec<Mac> = self.devices.iter().filter(|d| d.pending.is_some()).map(|d| d.info.mac).collect();
+            let waiting: Vec<Mac> = self
+                .devices
+                .iter()
+                .map(|device| device.info.mac)
+                .filter(|mac| self.transactions.newest_of(*mac).is_some_and(|e| e.pending().is_some()))
+                .collect();
             for mac in waiting {
                 self.serve_if_ready(now, mac);
             }
@@ -304,34 +368,64 @@ impl Engine {
     /// The host's answer to [`Event::ConfigReady`]: `accept` sends the NOTIFY, otherwise
     /// the phone is left alone and reported failed.
     pub fn decide(&mut self, now: Instant, ticket: u64, accept: bool) -> Result<(), EngineError> {
-        let file = self.waiting_files.remove(&ticket).ok_or(EngineError::UnknownTicket(ticket))?;
-        let Some(record) = self.devices.get_mut(&file.mac) else { return Ok(()) };
-        record.ticket = None;
+        let (exchange, file) = self.transactions.take_waiting(ticket).ok_or(EngineError::UnknownTicket(ticket))?;
+        let Some(mac) = self.transactions.get(exchange).map(|e| e.mac()) else { return Ok(()) };
         if accept {
-            record.token = Some(file.token);
-            self.send_notify(now, file.mac, file.url);
+            if let Some(record) = self.devices.get_mut(&mac) {
+                record.token = Some(file.token);
+            }
+            self.send_notify(now, exchange, file.url);
         } else {
-            record.state = DeviceState::Failed(FailReason::Vetoed);
-            self.stats.files_refused += 1;
-            self.drop_pending(file.mac);
-            self.log(LogLevel::Info, format!("{}: the host refused its file; the phone is left alone", file.mac));
+            self.file_refused(exchange, FailReason::Vetoed);
+            log!(self, LogLevel::Info, "{mac}: the host refused its file; the phone is left alone");
         }
         Ok(())
     }
 
-    fn decision_timed_out(&mut self, ticket: u64) {
-        let Some(file) = self.waiting_files.remove(&ticket) else { return };
-        if let Some(record) = self.devices.get_mut(&file.mac) {
-            record.ticket = None;
-            record.state = DeviceState::Failed(FailReason::NoDecision);
+    fn decision_timed_out(&mut self, _now: Instant, ticket: u64) {
+        let Some((exchange, _)) = self.transactions.take_waiting(ticket) else { return };
+        let mac = self.transactions.get(exchange).map(|e| e.mac());
+        self.file_refused(exchange, FailReason::NoDecision);
+        if let Some(mac) = mac {
+            log!(self, LogLevel::Warn, "{mac}: the host did not decide on its file in time");
         }
-        self.stats.files_refused += 1;
-        self.drop_pending(file.mac);
-        self.log(LogLevel::Warn, format!("{}: the host did not decide on its file in time", file.mac));
     }
 
-    fn log(&mut self, level: LogLevel, line: impl Into<String>) {
-        self.events.push_back(Event::Log(level, line.into()));
+    /// A file of `exchange` that will not be sent: the phone's SUBSCRIBE is dropped
+    /// unanswered and the phone reported failed.
+    fn file_refused(&mut self, exchange: ExchangeId, reason: FailReason) {
+        self.stats.files_refused += 1;
+        self.transactions.unhold(exchange, None);
+        self.set_state(exchange, DeviceState::Failed(reason));
+    }
+
+    /// Records the phone's new state, unless a newer exchange of the same phone has
+    /// moved on since: the table shows the phone's latest boot.
+    fn set_state(&mut self, exchange: ExchangeId, state: DeviceState) {
+        let Some(mac) = self.transactions.get(exchange).map(|e| e.mac()) else { return };
+        if self.transactions.newest_of(mac).is_some_and(|newest| newest.id() != exchange) {
+            return;
+        }
+        if let Some(record) = self.devices.get_mut(&mac) {
+            record.state = state;
+        }
+    }
+
+    /// An exchange's expiry timer: gone when idle, else looked at again later.
+    fn expire(&mut self, now: Instant, exchange: ExchangeId) {
+        let (lifetime, cooldown) = (self.config.transaction_lifetime, self.config.cooldown);
+        if let Expiry::CheckAgainAt(at) = self.transactions.expire(exchange, now, lifetime, cooldown) {
+            self.timers.push(at, Timer::Expire { exchange });
+        }
+    }
+
+    /// Whether a line at `level` is wanted.
+    fn logs(&self, level: LogLevel) -> bool {
+        level <= self.config.log_level
+    }
+
+    fn push_log(&mut self, level: LogLevel, line: String) {
+        self.events.push_back(Event::Log(level, line));
     }
 
     fn emit(&mut self, event: Event) {

@@ -4,92 +4,100 @@
 use std::net::SocketAddrV4;
 use std::time::Instant;
 
-use crate::mac::Mac;
 use crate::sip::Message;
 
 use super::devices::{DeviceState, FailReason};
 use super::event::{redact_path, Event, LogLevel, NotifyOutcome, NotifyResult};
-use super::transactions::NotifyTransaction;
+use super::log;
+use super::transactions::{ExchangeId, NotifyPurpose, NotifyTransaction};
 use super::wire::{self, NotifyHeaders};
 use super::{Engine, Timer, Transmit};
 
 impl Engine {
-    /// Sends the NOTIFY carrying `url`: inside the dialog of the phone's pending
-    /// SUBSCRIBE (answering that first), else outside any dialog to its last address.
-    pub(super) fn send_notify(&mut self, now: Instant, mac: Mac, url: String) {
-        let pending = self.answer_pending(now, mac);
+    /// Sends the NOTIFY carrying `url` for `exchange`: inside the dialog of its pending
+    /// SUBSCRIBE (answering that first), else outside any dialog to the exchange's
+    /// address.
+    pub(super) fn send_notify(&mut self, now: Instant, exchange: ExchangeId, url: String) {
+        let pending = self.answer_pending(now, exchange);
+        let Some((mac, source)) = self.transactions.get(exchange).map(|e| (e.mac(), e.source())) else { return };
+        let Some(local) = self.devices.get(&mac).map(|record| record.local) else { return };
+        let (headers, in_dialog) = match &pending {
+            Some(subscribe) => (NotifyHeaders::in_dialog(&subscribe.facts, &subscribe.local_tag), true),
+            None => {
+                let (tag, call_id) = (self.random_hex(), self.random_hex());
+                (NotifyHeaders::out_of_dialog(local, source, &tag, &call_id), false)
+            }
+        };
         let id = self.random.random_u64();
         let branch = format!("z9hG4bK{id:016x}");
-        let call_id_random = self.random_hex();
-        let fresh_tag = self.random_hex();
-        let Some(record) = self.devices.get_mut(&mac) else { return };
-        let local = record.local;
-        let (destination, headers, in_dialog) = match &pending {
-            Some(subscribe) => {
-                (subscribe.source, NotifyHeaders::in_dialog(&subscribe.facts, &subscribe.local_tag), true)
-            }
-            None => {
-                let destination = record.info.source;
-                (destination, NotifyHeaders::out_of_dialog(local, destination, &fresh_tag, &call_id_random), false)
-            }
-        };
-        let Some(request) = wire::write_notify(destination, local, &branch, &headers, &url, &self.config.user_agent)
-        else {
+        let Some(request) = wire::write_notify(source, local, &branch, &headers, &url, &self.config.user_agent) else {
             // Only a value that cannot be written safely gets here (checked URLs and
             // parsed headers never do); better silent than a malformed NOTIFY.
-            self.log(LogLevel::Error, format!("{mac}: the NOTIFY could not be written; nothing sent"));
+            log!(self, LogLevel::Error, "{mac}: the NOTIFY could not be written; nothing sent");
             return;
         };
-        if let Some(old) = record.notify.take() {
-            self.notifies.remove(&old.branch);
-        }
+        let purpose = NotifyPurpose::Provision { url, in_dialog };
+        self.start_client_transaction(now, exchange, id, branch, source, request, purpose);
+        self.set_state(exchange, DeviceState::Notified);
+        self.stats.notifies_sent += 1;
+        let how = if in_dialog { "in its dialog" } else { "outside any dialog" };
+        log!(self, LogLevel::Info, "{mac}: notified at {source} {how}");
+    }
+
+    /// Sends `request` to `destination` as the exchange's NOTIFY client transaction and
+    /// schedules timers E and F for it.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn start_client_transaction(
+        &mut self,
+        now: Instant,
+        exchange: ExchangeId,
+        id: u64,
+        branch: String,
+        destination: SocketAddrV4,
+        request: Vec<u8>,
+        purpose: NotifyPurpose,
+    ) {
+        let Some(local) = self.transactions.get(exchange).and_then(|e| self.devices.get(&e.mac())).map(|r| r.local)
+        else {
+            return;
+        };
         let interval = self.config.timers.t1;
         let payload = super::payload_from(&mut self.spare_payloads, &request);
-        record.notify = Some(Box::new(NotifyTransaction {
-            id,
-            branch: branch.clone(),
-            destination,
-            request,
-            url,
-            in_dialog,
-            started: now,
-            interval,
-            proceeding: false,
-        }));
-        record.state = DeviceState::Notified;
-        self.notifies.insert(branch, mac);
+        let notify =
+            NotifyTransaction { id, branch, destination, request, purpose, started: now, interval, proceeding: false };
+        self.transactions.start_notify(exchange, notify);
         self.transmits.push_back(Transmit { destination, source: local, payload });
-        self.stats.notifies_sent += 1;
-        self.timers.push(now + interval, Timer::NotifyRetransmit { mac, id });
-        self.timers.push(now + self.config.timers.timeout, Timer::NotifyTimeout { mac, id });
-        let how = if in_dialog { "in its dialog" } else { "outside any dialog" };
-        self.log(LogLevel::Info, format!("{mac}: notified at {destination} {how}"));
+        self.timers.push(now + interval, Timer::NotifyRetransmit { exchange, id });
+        self.timers.push(now + self.config.timers.timeout, Timer::NotifyTimeout { exchange, id });
     }
 
-    pub(super) fn retransmit_notify(&mut self, now: Instant, mac: Mac, id: u64) {
-        let Some(record) = self.devices.get_mut(&mac) else { return };
-        let Some(notify) = record.notify.as_mut().filter(|n| n.id == id) else { return };
+    pub(super) fn retransmit_notify(&mut self, now: Instant, exchange: ExchangeId, id: u64) {
+        let Some(mac) = self.transactions.get(exchange).map(|e| e.mac()) else { return };
+        let Some(local) = self.devices.get(&mac).map(|record| record.local) else { return };
+        let timers = self.config.timers;
+        let Some(notify) = self.transactions.get_mut(exchange).and_then(|e| e.notify_mut()).filter(|n| n.id == id)
+        else {
+            return;
+        };
         self.transmits.push_back(Transmit {
             destination: notify.destination,
-            source: record.local,
+            source: local,
             payload: super::payload_from(&mut self.spare_payloads, &notify.request),
         });
-        self.stats.notify_retransmissions += 1;
-        let t2 = self.config.timers.t2;
-        notify.interval = if notify.proceeding { t2 } else { (notify.interval * 2).min(t2) };
+        notify.interval = if notify.proceeding { timers.t2 } else { (notify.interval * 2).min(timers.t2) };
         let next = now + notify.interval;
-        if next < notify.started + self.config.timers.timeout {
-            self.timers.push(next, Timer::NotifyRetransmit { mac, id });
+        let keep_going = next < notify.started + timers.timeout;
+        self.stats.notify_retransmissions += 1;
+        if keep_going {
+            self.timers.push(next, Timer::NotifyRetransmit { exchange, id });
         }
     }
 
-    pub(super) fn notify_timed_out(&mut self, mac: Mac, id: u64) {
-        let Some(record) = self.devices.get_mut(&mac) else { return };
-        if record.notify.as_ref().is_none_or(|n| n.id != id) {
+    pub(super) fn notify_timed_out(&mut self, now: Instant, exchange: ExchangeId, id: u64) {
+        if self.transactions.get(exchange).and_then(|e| e.notify()).is_none_or(|n| n.id != id) {
             return;
         }
-        self.stats.notifies_timed_out += 1;
-        self.finish_notify(mac, NotifyOutcome::TimedOut, None);
+        self.finish_client_transaction(now, exchange, None);
     }
 
     /// A response from `source`: it must answer one of our NOTIFYs and come from the
@@ -99,54 +107,79 @@ impl Engine {
             self.stats.stray_responses += 1;
             return;
         };
-        let Some(&mac) = self.notifies.get(response.branch.as_str()) else {
+        let Some(exchange) = self.transactions.by_branch(&response.branch) else {
             self.stats.stray_responses += 1;
             return;
         };
-        let Some(record) = self.devices.get_mut(&mac) else { return };
-        let Some(notify) = record.notify.as_mut() else { return };
+        let Some(notify) = self.transactions.get_mut(exchange).and_then(|e| e.notify_mut()) else { return };
         if !response.is_notify || notify.destination.ip() != source.ip() {
             self.stats.stray_responses += 1;
             return;
         }
-        match response.code {
-            100..=199 => notify.proceeding = true,
-            200..=299 => {
-                self.stats.notifies_acknowledged += 1;
-                self.finish_notify(mac, NotifyOutcome::Acknowledged(response.code), Some(now));
-            }
-            code => {
-                self.stats.notifies_rejected += 1;
-                self.finish_notify(mac, NotifyOutcome::Rejected(code), None);
+        if (100..200).contains(&response.code) {
+            notify.proceeding = true;
+            return;
+        }
+        self.finish_client_transaction(now, exchange, Some((response.code, message)));
+    }
+
+    /// Ends the exchange's NOTIFY transaction with a final `response` (code and
+    /// message) or, with None, at Timer F.
+    fn finish_client_transaction(&mut self, now: Instant, exchange: ExchangeId, response: Option<(u16, &Message<'_>)>) {
+        let Some(mac) = self.transactions.get(exchange).map(|e| e.mac()) else { return };
+        let Some(notify) = self.transactions.finish_notify(exchange, now) else { return };
+        let code = response.map(|(code, _)| code);
+        let outcome = match code {
+            Some(code @ 200..=299) => NotifyOutcome::Acknowledged(code),
+            Some(code) => NotifyOutcome::Rejected(code),
+            None => NotifyOutcome::TimedOut,
+        };
+        match notify.purpose {
+            NotifyPurpose::Provision { url, in_dialog } => {
+                let result = NotifyResult { mac, destination: notify.destination, url, outcome, in_dialog };
+                self.provision_finished(now, exchange, result);
             }
         }
     }
 
-    /// Ends the phone's NOTIFY transaction with `outcome` and reports it.
-    fn finish_notify(&mut self, mac: Mac, outcome: NotifyOutcome, acknowledged_at: Option<Instant>) {
-        let Some(record) = self.devices.get_mut(&mac) else { return };
-        let Some(notify) = record.notify.take() else { return };
-        self.notifies.remove(&notify.branch);
-        record.state = match outcome {
-            NotifyOutcome::Acknowledged(_) => DeviceState::Acknowledged,
-            NotifyOutcome::Rejected(code) => DeviceState::Failed(FailReason::Rejected(code)),
-            NotifyOutcome::TimedOut => DeviceState::Failed(FailReason::Timeout),
-        };
-        if acknowledged_at.is_some() {
-            record.last_acknowledged = acknowledged_at;
+    /// Reports how a provisioning NOTIFY ended and records it.
+    fn provision_finished(&mut self, now: Instant, exchange: ExchangeId, result: NotifyResult) {
+        let mac = result.mac;
+        match result.outcome {
+            NotifyOutcome::Acknowledged(_) => self.stats.notifies_acknowledged += 1,
+            NotifyOutcome::Rejected(_) => self.stats.notifies_rejected += 1,
+            NotifyOutcome::TimedOut => self.stats.notifies_timed_out += 1,
         }
-        let (level, what) = match outcome {
-            NotifyOutcome::Acknowledged(code) => (LogLevel::Info, format!("acknowledged with {code}")),
-            NotifyOutcome::Rejected(code) => (LogLevel::Warn, format!("failed: the phone answered {code}")),
-            NotifyOutcome::TimedOut => (LogLevel::Warn, "failed: no answer to the NOTIFY".to_string()),
-        };
-        self.log(level, format!("{mac}: {what} ({})", redact_path(&notify.url)));
-        self.emit(Event::NotifyResult(NotifyResult {
-            mac,
-            destination: notify.destination,
-            url: notify.url,
-            outcome,
-            in_dialog: notify.in_dialog,
-        }));
+        self.set_state(
+            exchange,
+            match result.outcome {
+                NotifyOutcome::Acknowledged(_) => DeviceState::Acknowledged,
+                NotifyOutcome::Rejected(code) => DeviceState::Failed(FailReason::Rejected(code)),
+                NotifyOutcome::TimedOut => DeviceState::Failed(FailReason::Timeout),
+            },
+        );
+        if let NotifyOutcome::Acknowledged(_) = result.outcome {
+            if let Some(exchange) = self.transactions.get_mut(exchange) {
+                exchange.acknowledged_at = Some(now);
+            }
+        }
+        if let Some(record) = self.devices.get_mut(&mac) {
+            record.last_notify = Some(result.outcome);
+            if let NotifyOutcome::Acknowledged(_) = result.outcome {
+                record.last_acknowledged = Some(now);
+            }
+        }
+        match result.outcome {
+            NotifyOutcome::Acknowledged(code) => {
+                log!(self, LogLevel::Info, "{mac}: acknowledged with {code} ({})", redact_path(&result.url));
+            }
+            NotifyOutcome::Rejected(code) => {
+                log!(self, LogLevel::Warn, "{mac}: failed: the phone answered {code} ({})", redact_path(&result.url));
+            }
+            NotifyOutcome::TimedOut => {
+                log!(self, LogLevel::Warn, "{mac}: failed: no answer to the NOTIFY ({})", redact_path(&result.url));
+            }
+        }
+        self.emit(Event::NotifyResult(result));
     }
 }

@@ -2,24 +2,25 @@
 
 use std::time::Instant;
 
-use crate::mac::Mac;
-
 use super::devices::{DeviceState, FailReason};
 use super::event::{ConfigFile, Event, LogLevel};
+use super::log;
+use super::transactions::{ExchangeId, WaitingFile};
 use super::url::{self, UrlFields};
-use super::{Engine, ProfileAssignment, Timer, WaitingFile};
+use super::{Engine, ProfileAssignment, Timer};
 
 impl Engine {
-    /// Renders the phone's file under its URL and offers it to the host; the NOTIFY
-    /// waits for [`Engine::decide`].
-    pub(super) fn offer_file(&mut self, now: Instant, mac: Mac, assignment: &ProfileAssignment) {
+    /// Renders the phone's file under its URL and offers it to the host; the NOTIFY of
+    /// `exchange` waits for [`Engine::decide`].
+    pub(super) fn offer_file(&mut self, now: Instant, exchange: ExchangeId, assignment: &ProfileAssignment) {
+        let Some(mac) = self.transactions.get(exchange).map(|e| e.mac()) else { return };
         let Some(record) = self.devices.get(&mac) else { return };
         let token = match assignment.token.clone().or_else(|| record.token.clone()) {
             Some(token) => token,
             None => match self.random.token() {
                 Ok(token) => token,
                 Err(error) => {
-                    self.log(LogLevel::Error, format!("{mac}: no token: the OS random source failed: {error}"));
+                    log!(self, LogLevel::Error, "{mac}: no token: the random source failed: {error}");
                     return;
                 }
             },
@@ -35,21 +36,16 @@ impl Engine {
             Ok(rendered) => rendered,
             Err(error) => {
                 self.stats.render_failures += 1;
-                if let Some(record) = self.devices.get_mut(&mac) {
-                    record.state = DeviceState::Failed(FailReason::RenderFailed);
-                }
-                self.drop_pending(mac);
-                self.log(LogLevel::Error, format!("{mac}: its profile cannot be rendered for {model}: {error}"));
+                self.set_state(exchange, DeviceState::Failed(FailReason::RenderFailed));
+                self.transactions.unhold(exchange, None);
+                log!(self, LogLevel::Error, "{mac}: its profile cannot be rendered for {model}: {error}");
                 return;
             }
         };
         let ticket = self.next_ticket;
         self.next_ticket += 1;
-        if let Some(record) = self.devices.get_mut(&mac) {
-            record.state = DeviceState::AwaitingHost;
-            record.ticket = Some(ticket);
-        }
-        self.waiting_files.insert(ticket, WaitingFile { mac, url: url.clone(), token: token.clone() });
+        self.set_state(exchange, DeviceState::AwaitingHost);
+        self.transactions.wait_for_host(exchange, WaitingFile { ticket, url: url.clone(), token: token.clone() });
         self.timers.push(now + self.config.decision_timeout, Timer::DecisionTimeout { ticket });
         self.emit(Event::ConfigReady(ConfigFile {
             ticket,

@@ -49,4 +49,10 @@ pub struct Stats {
     pub render_failures: u64,
     /// Phones forgotten to make room in the device table.
     pub devices_evicted: u64,
+    /// SUBSCRIBEs of a new boot left unanswered while the host was behind (the phone
+    /// retries); see [`super::Engine::set_admitting`].
+    pub host_busy: u64,
+    /// Exchanges forgotten because their phone had too many at once (reboots in quick
+    /// succession, or others claiming its MAC).
+    pub exchanges_evicted: u64,
 }

@@ -1,5 +1,6 @@
-//! A SUBSCRIBE arrives: retransmission, policy, the device table, and whether and how
-//! the phone is served.
+//! A SUBSCRIBE arrives: retransmission, policy, the device table, the exchange it
+//! belongs to, and whether and how the phone is served. Read top to bottom, this file is
+//! the path of one SUBSCRIBE.
 
 use std::net::SocketAddrV4;
 use std::time::Instant;
@@ -10,10 +11,23 @@ use crate::sip::{Message, Method, StartLine};
 
 use super::devices::{DeviceState, Touched};
 use super::event::{Event, LogLevel};
+use super::log;
 use super::policy::Mode;
-use super::transactions::{AnsweredSubscribe, PendingSubscribe};
+use super::transactions::{AnsweredSubscribe, ExchangeId, PendingSubscribe};
 use super::wire::{self, SubscribeFacts};
-use super::{Assignment, Engine, Timer};
+use super::{Assignment, Engine, Timer, Transmit};
+
+/// What a new SUBSCRIBE of an exchange leads to.
+enum Next {
+    /// Nothing is assigned to the phone: recorded, left unanswered.
+    Unserved,
+    /// A file of this exchange waits for the host: its decision answers this SUBSCRIBE.
+    AwaitHost,
+    /// The same boot was notified already: answer, do not notify again.
+    AnswerOnly,
+    /// Answer and notify.
+    Serve,
+}
 
 impl Engine {
     pub(super) fn on_request(
@@ -66,27 +80,31 @@ impl Engine {
             return;
         }
         let mac = info.mac;
+        let known_boot = self.transactions.find_boot(mac, source, &facts.call_id);
+        if known_boot.is_none() && !self.admitting && self.config.mode == Mode::Provision {
+            // The host is behind: this phone retries, and is taken on then.
+            self.stats.host_busy += 1;
+            return;
+        }
         self.record_device(now, info, local);
         if self.config.mode == Mode::Discover {
             self.stats.discover_only += 1;
             return;
         }
-        self.hold_subscribe(now, mac, facts, source);
-        let Some(record) = self.devices.get(&mac) else { return };
-        let in_cooldown =
-            record.last_acknowledged.is_some_and(|at| now.saturating_duration_since(at) < self.config.cooldown);
-        if self.assignments.lookup(&record.info).is_none() {
-            self.stats.unserved += 1;
-            return;
-        }
-        match record.state {
-            // The host's decision answers the newest SUBSCRIBE, now this one.
-            DeviceState::AwaitingHost => {}
-            // A burst of retries from a phone being provisioned or just provisioned:
-            // stop its retries, but do not notify it again.
-            DeviceState::Notified => self.answer_in_cooldown(now, mac),
-            _ if in_cooldown => self.answer_in_cooldown(now, mac),
-            _ => self.serve(now, mac),
+        let exchange = match known_boot {
+            Some(exchange) => exchange,
+            None => self.open_exchange(now, mac, source, &facts.call_id),
+        };
+        let next = self.next_step(now, exchange, mac);
+        self.hold_subscribe(now, exchange, facts);
+        match next {
+            Next::Unserved => self.stats.unserved += 1,
+            Next::AwaitHost => {}
+            Next::AnswerOnly => {
+                self.stats.cooldown_answers += 1;
+                self.answer_pending(now, exchange);
+            }
+            Next::Serve => self.serve(now, exchange),
         }
     }
 
@@ -99,37 +117,30 @@ impl Engine {
         admitted
     }
 
-    fn answer_in_cooldown(&mut self, now: Instant, mac: Mac) {
-        self.stats.cooldown_answers += 1;
-        self.answer_pending(now, mac);
-    }
-
     /// Answers a retransmitted SUBSCRIBE from the stored answer, or absorbs it while the
     /// answer waits for the host. True when `key` is a known transaction of `mac`.
     fn is_retransmission(&mut self, now: Instant, key: &str, source: SocketAddrV4, mac: Mac) -> bool {
-        // The same key for another MAC is not this transaction (the key includes the
-        // source, so this is a phone that changed MAC mid-transaction: start anew).
-        if self.subscribes.get(key) != Some(&mac) {
-            return false;
-        }
+        // The key includes the source, so another host reusing a phone's branch has its
+        // own key; the same key for another MAC is a phone that changed MAC: start anew.
+        let Some(exchange) = self.transactions.by_key(key).filter(|e| e.mac() == mac) else { return false };
         let lifetime = self.config.transaction_lifetime;
-        let Some(record) = self.devices.get(&mac) else { return false };
         let fresh = |since: Instant| now.saturating_duration_since(since) < lifetime;
-        if let Some(answered) = record.answered.as_ref().filter(|a| a.key == key && fresh(a.sent)) {
+        if let Some(answered) = exchange.answered().filter(|a| a.key == key && fresh(a.sent)) {
+            let local = self.devices.get(&mac).map_or(source, |record| record.local);
             self.stats.answers_repeated += 1;
-            self.transmits.push_back(super::Transmit {
+            self.transmits.push_back(Transmit {
                 destination: source,
-                source: record.local,
+                source: local,
                 payload: super::payload_from(&mut self.spare_payloads, &answered.answer),
             });
             return true;
         }
-        if record.pending.as_ref().is_some_and(|p| p.facts.key == key && fresh(p.received)) {
+        if exchange.pending().is_some_and(|p| p.facts.key == key && fresh(p.received)) {
             self.stats.retransmissions_absorbed += 1;
             return true;
         }
         // A transaction past its lifetime: the SUBSCRIBE starts a new one.
-        self.subscribes.remove(key);
+        self.transactions.drop_key(key);
         false
     }
 
@@ -139,14 +150,17 @@ impl Engine {
             Touched::New { evicted } => {
                 if let Some(old) = evicted {
                     self.stats.devices_evicted += 1;
-                    self.forget_transactions(&old);
+                    self.transactions.forget(old.info.mac);
                 }
-                self.log(
+                log!(
+                    self,
                     LogLevel::Info,
-                    format!(
-                        "{}: discovered {} {} {} at {}",
-                        event_info.mac, event_info.vendor, event_info.model, event_info.firmware, event_info.source
-                    ),
+                    "{}: discovered {} {} {} at {}",
+                    event_info.mac,
+                    event_info.vendor,
+                    event_info.model,
+                    event_info.firmware,
+                    event_info.source
                 );
                 self.emit(Event::Discovered(event_info));
             }
@@ -154,136 +168,116 @@ impl Engine {
         }
     }
 
-    /// Keeps the SUBSCRIBE as the phone's pending one (replacing an older one), to be
+    /// Opens an exchange for a new boot of `mac` (or a first contact by the host) and
+    /// schedules its expiry.
+    pub(super) fn open_exchange(&mut self, now: Instant, mac: Mac, source: SocketAddrV4, call_id: &str) -> ExchangeId {
+        let (exchange, evicted) = self.transactions.open(mac, source, call_id, now);
+        if evicted.is_some() {
+            self.stats.exchanges_evicted += 1;
+        }
+        self.timers.push(now + self.config.transaction_lifetime, Timer::Expire { exchange });
+        exchange
+    }
+
+    /// What a new SUBSCRIBE of `exchange` leads to, from what the exchange did so far.
+    fn next_step(&self, now: Instant, exchange: ExchangeId, mac: Mac) -> Next {
+        let assigned = self.devices.get(&mac).is_some_and(|record| self.assignments.lookup(&record.info).is_some());
+        let Some(exchange) = self.transactions.get(exchange) else { return Next::Unserved };
+        let in_cooldown =
+            exchange.acknowledged_at.is_some_and(|at| now.saturating_duration_since(at) < self.config.cooldown);
+        if !assigned {
+            Next::Unserved
+        } else if exchange.is_waiting_for_host() {
+            Next::AwaitHost
+        } else if exchange.notify().is_some() || in_cooldown {
+            // A burst of retries of a boot being provisioned or just provisioned: stop
+            // its retries, but do not notify it again.
+            Next::AnswerOnly
+        } else {
+            Next::Serve
+        }
+    }
+
+    /// Keeps the SUBSCRIBE as the exchange's pending one (replacing an older one), to be
     /// answered when the phone can be served.
-    fn hold_subscribe(&mut self, now: Instant, mac: Mac, facts: SubscribeFacts, source: SocketAddrV4) {
-        let key = facts.key.clone();
-        self.drop_pending(mac);
+    fn hold_subscribe(&mut self, now: Instant, exchange: ExchangeId, facts: SubscribeFacts) {
         let local_tag = match &facts.to_tag {
             Some(tag) => tag.clone(),
             None => self.random_hex(),
         };
-        let Some(record) = self.devices.get_mut(&mac) else { return };
-        record.pending = Some(Box::new(PendingSubscribe { facts, source, local_tag, received: now }));
-        self.subscribes.insert(key, mac);
-        self.schedule_housekeeping(now);
+        self.transactions.hold(exchange, PendingSubscribe { facts, local_tag, received: now });
     }
 
-    /// Serves a phone whose assignment exists: a URL is notified at once; a profile is
-    /// rendered and offered to the host first.
-    pub(super) fn serve(&mut self, now: Instant, mac: Mac) {
+    /// Serves an exchange of a phone whose assignment exists: a URL is notified at once;
+    /// a profile is rendered and offered to the host first.
+    pub(super) fn serve(&mut self, now: Instant, exchange: ExchangeId) {
+        let Some(mac) = self.transactions.get(exchange).map(|e| e.mac()) else { return };
         let Some(record) = self.devices.get(&mac) else { return };
         let Some(assignment) = self.assignments.lookup(&record.info).cloned() else { return };
         match assignment {
-            Assignment::Url(url) => self.send_notify(now, mac, url),
-            Assignment::Profile(profile) => self.offer_file(now, mac, &profile),
+            Assignment::Url(url) => self.send_notify(now, exchange, url),
+            Assignment::Profile(profile) => self.offer_file(now, exchange, &profile),
         }
     }
 
-    /// Serves a known phone after the host assigned something, unless it is being
-    /// provisioned right now or the engine may not send.
+    /// Serves a known phone after the host assigned something: its latest boot, in the
+    /// dialog of its SUBSCRIBE if that still waits, else by a NOTIFY outside any dialog
+    /// to its last address. Not while that boot is being provisioned, nor when the
+    /// engine may not send.
     pub(super) fn serve_if_ready(&mut self, now: Instant, mac: Mac) {
         if self.config.mode != Mode::Provision {
             return;
         }
         let Some(record) = self.devices.get(&mac) else { return };
-        if matches!(record.state, DeviceState::AwaitingHost | DeviceState::Notified)
-            || !self.config.access.admits(&record.info)
-        {
+        if !self.config.access.admits(&record.info) {
             return;
         }
-        self.serve(now, mac);
+        let last_address = record.info.source;
+        let exchange = match self.transactions.newest_of(mac) {
+            Some(newest) if newest.in_flight() => return,
+            Some(newest) => newest.id(),
+            None => self.open_exchange(now, mac, last_address, ""),
+        };
+        self.serve(now, exchange);
     }
 
-    /// Answers the phone's pending SUBSCRIBE, if it has one, and keeps the answer for
-    /// retransmissions. Returns the SUBSCRIBE, whose dialog a NOTIFY may use.
-    pub(super) fn answer_pending(&mut self, now: Instant, mac: Mac) -> Option<Box<PendingSubscribe>> {
-        let record = self.devices.get_mut(&mac)?;
-        let pending = record.pending.take()?;
+    /// Answers the exchange's pending SUBSCRIBE, if it has one that is still answerable,
+    /// and keeps the answer for retransmissions. Returns the SUBSCRIBE, whose dialog a
+    /// NOTIFY may use.
+    pub(super) fn answer_pending(&mut self, now: Instant, exchange: ExchangeId) -> Option<PendingSubscribe> {
+        let pending = self.transactions.take_pending(exchange)?;
+        let source = self.transactions.get(exchange)?.source();
+        let mac = self.transactions.get(exchange)?.mac();
+        let local = self.devices.get(&mac)?.local;
         if now.saturating_duration_since(pending.received) >= self.config.transaction_lifetime {
             // The phone gave up on it long ago: a NOTIFY outside any dialog instead.
-            self.subscribes.remove(&pending.facts.key);
+            self.transactions.unhold(exchange, Some(pending));
             return None;
         }
         // Facts from wire::subscribe_facts always write; should one not, the phone
         // gets no answer rather than a malformed one.
-        let answer = wire::write_answer(
+        let Some(answer) = wire::write_answer(
             &pending.facts,
             &pending.local_tag,
             self.config.answer.status(),
-            record.local,
+            local,
             &self.config.user_agent,
-        )?;
-        let key = pending.facts.key.clone();
-        self.transmits.push_back(super::Transmit {
-            destination: pending.source,
-            source: record.local,
+        ) else {
+            self.transactions.unhold(exchange, Some(pending));
+            return None;
+        };
+        self.transmits.push_back(Transmit {
+            destination: source,
+            source: local,
             payload: super::payload_from(&mut self.spare_payloads, &answer),
         });
-        if record.state == DeviceState::Seen {
-            record.state = DeviceState::Answered;
+        if self.devices.get(&mac).is_some_and(|record| record.state == DeviceState::Seen) {
+            self.set_state(exchange, DeviceState::Answered);
         }
-        let replaced = record.answered.replace(Box::new(AnsweredSubscribe { key, answer, sent: now }));
-        if let Some(old) = replaced {
-            self.subscribes.remove(&old.key);
-        }
+        self.transactions.answer(exchange, AnsweredSubscribe { key: pending.facts.key.clone(), answer, sent: now });
         self.stats.answers_sent += 1;
         let code = self.config.answer.status().0;
-        self.log(LogLevel::Info, format!("{mac}: answered {code} at {}", pending.source));
-        self.schedule_housekeeping(now);
+        log!(self, LogLevel::Info, "{mac}: answered {code} at {source}");
         Some(pending)
-    }
-
-    /// Forgets the phone's unanswered SUBSCRIBE.
-    pub(super) fn drop_pending(&mut self, mac: Mac) {
-        if let Some(pending) = self.devices.get_mut(&mac).and_then(|record| record.pending.take()) {
-            self.subscribes.remove(&pending.facts.key);
-        }
-    }
-
-    /// Makes sure a housekeeping pass comes within the transaction lifetime.
-    fn schedule_housekeeping(&mut self, now: Instant) {
-        if self.housekeeping_at.is_none() {
-            let at = now + self.config.transaction_lifetime;
-            self.housekeeping_at = Some(at);
-            self.timers.push(at, Timer::Housekeeping);
-        }
-    }
-
-    /// Forgets the transactions of every phone idle for the transaction lifetime, so
-    /// memory follows the device table and not the SUBSCRIBE rate; one timer in all.
-    pub(super) fn housekeeping(&mut self, now: Instant) {
-        self.housekeeping_at = None;
-        let lifetime = self.config.transaction_lifetime;
-        let Some(cutoff) = now.checked_sub(lifetime) else { return self.schedule_housekeeping(now) };
-        let mut keys = Vec::new();
-        let next = self.devices.sweep_idle(cutoff, |record| {
-            keys.extend(record.pending.take().map(|p| p.facts.key));
-            keys.extend(record.answered.take().map(|a| a.key));
-        });
-        for key in keys {
-            self.subscribes.remove(&key);
-        }
-        if let Some(seen) = next {
-            self.housekeeping_at = Some(seen + lifetime);
-            self.timers.push(seen + lifetime, Timer::Housekeeping);
-        }
-    }
-
-    /// Removes an evicted phone's transactions from the indexes; its timers find
-    /// nothing when they fire.
-    fn forget_transactions(&mut self, record: &super::DeviceRecord) {
-        if let Some(pending) = &record.pending {
-            self.subscribes.remove(&pending.facts.key);
-        }
-        if let Some(answered) = &record.answered {
-            self.subscribes.remove(&answered.key);
-        }
-        if let Some(notify) = &record.notify {
-            self.notifies.remove(&notify.branch);
-        }
-        if let Some(ticket) = record.ticket {
-            self.waiting_files.remove(&ticket);
-        }
     }
 }

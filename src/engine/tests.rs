@@ -219,18 +219,136 @@ fn retransmitted_subscribe_gets_the_identical_answer_and_no_second_notify() {
 }
 
 #[test]
-fn a_burst_of_new_subscribes_in_the_cooldown_is_answered_without_a_new_notify() {
+fn a_new_transaction_of_the_same_boot_in_the_cooldown_is_answered_without_a_new_notify() {
     let mut h = Harness::provisioning();
     let first = h.receive(0, &subscribe());
     h.receive(50, &phone_answer(first[1].as_bytes(), 200));
-    let retry = h.receive(5_000, &subscribe_for(MAC, "z9hG4bK2", "second@phone"));
+    // The same boot (Call-ID) retrying with a new branch: stop it, do not notify again.
+    let retry = h.receive(5_000, &subscribe_for(MAC, "z9hG4bK2", "1848599395-5080-1@BJC.BGI.F.BHF"));
     assert_eq!(retry.len(), 1);
     assert!(retry[0].starts_with("SIP/2.0 200 OK"));
     assert_eq!(h.engine.stats().cooldown_answers, 1);
-    // After the cooldown a reboot is provisioned again.
+    // Long after, a reboot is provisioned again.
     let reboot = h.receive(40_000, &subscribe_for(MAC, "z9hG4bK3", "third@phone"));
     assert_eq!(reboot.len(), 2);
     assert!(reboot[1].starts_with("NOTIFY"));
+}
+
+#[test]
+fn a_phone_rebooting_within_the_cooldown_is_provisioned_again() {
+    let mut h = Harness::provisioning();
+    let first = h.receive(0, &subscribe());
+    h.receive(50, &phone_answer(first[1].as_bytes(), 200));
+    // A reboot draws a new Call-ID and From tag: a new boot, not a retry.
+    let reboot = h.receive(2_000, &subscribe_for(MAC, "z9hG4bK2", "second-boot@phone"));
+    assert_eq!(reboot.len(), 2, "{reboot:?}");
+    assert!(reboot[0].starts_with("SIP/2.0 200 OK"));
+    assert!(reboot[1].starts_with("NOTIFY") && header(&reboot[1], "Call-ID") == "second-boot@phone");
+    assert_eq!(h.engine.stats().cooldown_answers, 0);
+}
+
+#[test]
+fn a_new_boot_is_served_while_the_notify_of_an_older_one_is_still_retransmitted() {
+    let mut h = Harness::provisioning();
+    h.receive(0, &subscribe());
+    let reboot = h.receive(1_000, &subscribe_for(MAC, "z9hG4bK2", "second-boot@phone"));
+    assert_eq!(reboot.len(), 2, "{reboot:?}");
+    h.receive(1_100, &phone_answer(reboot[1].as_bytes(), 200));
+    assert_eq!(h.engine.device(&mac()).unwrap().state, DeviceState::Acknowledged);
+    assert!(h.notify_results().contains(&NotifyOutcome::Acknowledged(200)));
+}
+
+#[test]
+fn a_forged_subscribe_from_another_address_neither_cancels_nor_stalls_the_phone() {
+    let mut h = Harness::provisioning();
+    let forger = SocketAddrV4::new(Ipv4Addr::new(198, 51, 100, 66), 5080);
+    let forged = subscribe_for(MAC, "z9hG4bKforged", "forged@elsewhere");
+    h.engine.handle_datagram(h.at(0), forger, LOCAL, &forged);
+    let to_forger: Vec<Transmit> = std::iter::from_fn(|| h.engine.poll_transmit()).collect();
+    assert!(to_forger.iter().all(|t| t.destination == forger), "replies only to the datagram's source");
+    // The real phone boots 2 s later, while the forged exchange waits for its NOTIFY's answer.
+    let sent = h.receive(2_000, &subscribe());
+    assert_eq!(sent.len(), 2, "the phone gets its answer and its NOTIFY: {sent:?}");
+    assert!(sent[1].starts_with("NOTIFY sip:192.0.2.175:5080"));
+    h.receive(2_100, &phone_answer(sent[1].as_bytes(), 200));
+    assert!(h.notify_results().contains(&NotifyOutcome::Acknowledged(200)));
+    // A forged SUBSCRIBE with the same branch and Call-ID as the phone's, from elsewhere,
+    // opens an exchange of its own: the phone's retransmission still gets its answer.
+    h.engine.handle_datagram(h.at(2_200), forger, LOCAL, &subscribe());
+    while h.engine.poll_transmit().is_some() {}
+    assert_eq!(h.receive(2_300, &subscribe()), [sent[0].clone()]);
+}
+
+#[test]
+fn forget_drops_the_phone_and_every_exchange_with_it() {
+    let mut h = Harness::provisioning();
+    let sent = h.receive(0, &subscribe());
+    assert!(h.engine.forget(mac()));
+    assert!(h.engine.device(&mac()).is_none() && h.engine.snapshot(&mac()).is_none());
+    assert!(h.tick(40_000).is_empty(), "its NOTIFY is no longer retransmitted");
+    assert!(h.receive(40_100, &phone_answer(sent[1].as_bytes(), 200)).is_empty());
+    assert_eq!(h.engine.stats().stray_responses, 1);
+    assert!(!h.engine.forget(mac()), "a second forget finds nothing");
+    // What was assigned stays: the phone is served when it boots again.
+    assert_eq!(h.receive(50_000, &subscribe_for(MAC, "z9hG4bK5", "again@phone")).len(), 2);
+}
+
+#[test]
+fn a_snapshot_says_what_the_host_needs_to_rebuild_its_list() {
+    let mut h = Harness::provisioning();
+    let sent = h.receive(0, &subscribe());
+    h.receive(40, &phone_answer(sent[1].as_bytes(), 200));
+    let snapshot = h.engine.snapshot(&mac()).unwrap();
+    assert_eq!((snapshot.info.model.as_str(), snapshot.info.source), ("GRP2614", PHONE));
+    assert_eq!(snapshot.state, DeviceState::Acknowledged);
+    assert!(snapshot.assigned);
+    assert_eq!(snapshot.last_notify, Some(NotifyOutcome::Acknowledged(200)));
+    assert_eq!((snapshot.first_seen, snapshot.last_seen), (h.t0, h.t0));
+    assert_eq!(h.engine.snapshots(), [snapshot]);
+}
+
+#[test]
+fn while_not_admitting_a_new_boot_is_left_to_retry_and_an_exchange_under_way_goes_on() {
+    let mut h = Harness::provisioning();
+    let sent = h.receive(0, &subscribe());
+    h.engine.set_admitting(false);
+    assert_eq!(h.receive(100, &subscribe()), [sent[0].clone()], "retransmissions are still answered");
+    h.receive(200, &phone_answer(sent[1].as_bytes(), 200));
+    assert!(h.notify_results().contains(&NotifyOutcome::Acknowledged(200)));
+    let other = "000b82000001";
+    assert!(h.receive(300, &subscribe_for(other, "z9hG4bKo", "o@phone")).is_empty());
+    assert_eq!(h.engine.stats().host_busy, 1);
+    assert!(h.engine.device(&other.parse().unwrap()).is_none(), "not even recorded: no event to deliver");
+    h.engine.set_admitting(true);
+    h.engine.assign(h.at(400), other.parse().unwrap(), Assignment::Url(URL.into())).unwrap();
+    assert_eq!(h.receive(1_300, &subscribe_for(other, "z9hG4bKo2", "o@phone")).len(), 2, "served when it retries");
+}
+
+#[test]
+fn lines_below_the_log_level_are_never_produced() {
+    let quiet = EngineConfig { log_level: LogLevel::Warn, ..EngineConfig::default() };
+    let mut h = Harness::new(quiet);
+    h.engine.assign(h.t0, mac(), Assignment::Url(URL.into())).unwrap();
+    h.receive(0, &subscribe());
+    h.tick(40_000);
+    let lines: Vec<(LogLevel, String)> = std::iter::from_fn(|| h.engine.poll_event())
+        .filter_map(|e| match e {
+            Event::Log(level, line) => Some((level, line)),
+            _ => None,
+        })
+        .collect();
+    assert!(!lines.is_empty() && lines.iter().all(|(level, _)| *level <= LogLevel::Warn), "{lines:?}");
+}
+
+#[test]
+fn a_seeded_engine_sends_the_same_bytes_twice() {
+    let run = || {
+        let mut engine = Engine::with_random(EngineConfig::default(), Box::new(SeededRandom::new(42))).unwrap();
+        engine.assign(Instant::now(), mac(), Assignment::Url(URL.into())).unwrap();
+        engine.handle_datagram(Instant::now(), PHONE, LOCAL, &subscribe());
+        std::iter::from_fn(|| engine.poll_transmit()).map(|t| t.payload).collect::<Vec<_>>()
+    };
+    assert_eq!(run(), run());
 }
 
 #[test]

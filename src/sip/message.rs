@@ -167,7 +167,7 @@ impl<'a> Message<'a> {
     }
 
     /// The first field value of `name`, borrowed from the message.
-    fn first_value<'s>(&'s self, name: HeaderName<'s>) -> Option<&'s str> {
+    pub fn first_value<'s>(&'s self, name: HeaderName<'s>) -> Option<&'s str> {
         self.fields(name).next().map(|field| field.value.as_ref())
     }
 

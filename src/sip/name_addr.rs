@@ -54,6 +54,30 @@ impl<'a> NameAddr<'a> {
         Ok(NameAddr { display_name, uri, bracketed: true, params, raw })
     }
 
+    /// As [`NameAddr::parse`], and also a bracketed `sip:`/`sips:` URI with no host
+    /// (`<sip:MAC%3a00135E874B49>;tag=…`, as some snom firmware writes From), which is
+    /// kept as [`Uri::Other`] with its text as sent. Only for reading what a phone says
+    /// about itself: such a URI is never a destination.
+    pub fn parse_hostless(value: &'a str) -> Result<NameAddr<'a>, ParseError> {
+        if let Ok(parsed) = NameAddr::parse(value) {
+            return Ok(parsed);
+        }
+        let raw = trim_wsp(value);
+        let inside_and_after = raw.strip_prefix('<').ok_or(ParseError::BadNameAddr)?;
+        let (uri_text, after) = split_at_byte(inside_and_after, b'>').ok_or(ParseError::BadNameAddr)?;
+        let (scheme, rest) = split_at_byte(uri_text, b':').ok_or(ParseError::BadNameAddr)?;
+        let hostless = (scheme.eq_ignore_ascii_case("sip") || scheme.eq_ignore_ascii_case("sips"))
+            && !rest.is_empty()
+            && !rest.contains('@')
+            && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b"%-_.!~*'()&=+$,;?/:".contains(&b));
+        if !hostless {
+            return Err(ParseError::BadNameAddr);
+        }
+        let params = Params::parse(after).map_err(|_| ParseError::BadNameAddr)?;
+        let uri = Uri::Other(super::uri::OtherUri { scheme, raw: uri_text });
+        Ok(NameAddr { display_name: None, uri, bracketed: true, params, raw })
+    }
+
     /// `URI;params` without brackets. Such a URI may not contain `?` (RFC 3261 §20).
     fn parse_addr_spec(raw: &'a str) -> Result<NameAddr<'a>, ParseError> {
         let (uri_text, params_text) = match raw.find(';') {
@@ -135,6 +159,18 @@ mod tests {
         let to = NameAddr::parse("sip:vivekg@chair-dnrc.example.com ;   tag    = 1918181833n").unwrap();
         assert_eq!(to.uri_raw(), "sip:vivekg@chair-dnrc.example.com");
         assert_eq!(to.tag().as_deref(), Some("1918181833n"));
+    }
+
+    #[test]
+    fn a_hostless_sip_uri_is_read_only_where_asked_for() {
+        let snom = "<sip:MAC%3a00135E874B49>;tag=658512961";
+        assert_eq!(NameAddr::parse(snom), Err(ParseError::BadNameAddr), "the strict parser is unchanged");
+        let from = NameAddr::parse_hostless(snom).unwrap();
+        assert_eq!((from.uri_raw(), from.tag().as_deref()), ("sip:MAC%3a00135E874B49", Some("658512961")));
+        assert!(from.uri.as_sip().is_none(), "never usable as a destination");
+        for bad in ["<sip:>;tag=1", "<sip:a b>", "<sip:x\r\n>", "sip:MAC%3a00135E874B49", "<tel:123"] {
+            assert!(NameAddr::parse_hostless(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]
