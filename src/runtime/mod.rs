@@ -6,6 +6,7 @@
 pub mod batch;
 mod command;
 mod config;
+mod devices;
 mod host;
 pub mod interfaces;
 mod lanes;
@@ -26,10 +27,11 @@ use crossbeam_channel::{bounded, Sender, TrySendError};
 use parking_lot::Mutex;
 
 pub use config::{ServerConfig, DEFAULT_RECEIVE_BUFFER, SIP_PORT};
+pub use devices::KnownDevice;
 pub use host::{Decision, Host};
 pub use lanes::DroppedKind;
 
-use crate::engine::{Assignment, DeviceRecord, Engine, EngineError, Event, Mode, Selector, Stats, Transmit};
+use crate::engine::{Assignment, Engine, EngineError, Event, Mode, Selector, Stats, Transmit};
 use crate::mac::Mac;
 use command::{Command, Waker};
 use network::Network;
@@ -38,6 +40,9 @@ use socket::{OpenError, SipSocket};
 /// Host requests waiting for the network thread; beyond this a request is refused
 /// with [`RuntimeError::Busy`] rather than block the host.
 const COMMAND_QUEUE: usize = 65_536;
+
+/// The longest a read-back call waits for the network thread.
+pub const REPLY_WAIT: Duration = Duration::from_secs(5);
 
 /// What the host receives, by callback or from [`Server::next_event`].
 #[derive(Debug, Clone)]
@@ -348,11 +353,29 @@ impl Server {
         Ok(event)
     }
 
-    /// A copy of every phone the engine knows.
-    pub fn devices(&self) -> Result<Vec<DeviceRecord>, RuntimeError> {
+    /// A copy of every phone the server knows, in no particular order. Waits for the
+    /// network thread (at most [`REPLY_WAIT`]); [`RuntimeError::Stopped`] once stopped.
+    pub fn devices(&self) -> Result<Vec<KnownDevice>, RuntimeError> {
+        self.ask(Command::Devices)
+    }
+
+    /// A copy of what the server knows of `mac`; None when it does not know it.
+    pub fn device(&self, mac: Mac) -> Result<Option<KnownDevice>, RuntimeError> {
+        self.ask(|reply| Command::Device(mac, reply))
+    }
+
+    /// Forgets `mac` and every exchange with it (a NOTIFY under way is abandoned
+    /// unreported, a file waiting for a decision is refused); what is assigned to it
+    /// stays. True when the phone was known.
+    pub fn forget(&self, mac: Mac) -> Result<bool, RuntimeError> {
+        self.ask(|reply| Command::Forget(mac, reply))
+    }
+
+    /// Sends the command `make` builds around a reply channel and waits for the answer.
+    fn ask<T>(&self, make: impl FnOnce(Sender<T>) -> Command) -> Result<T, RuntimeError> {
         let (reply, answer) = bounded(1);
-        self.send(Command::Devices(reply))?;
-        answer.recv_timeout(Duration::from_secs(5)).map_err(|_| RuntimeError::Stopped)
+        self.send(make(reply))?;
+        answer.recv_timeout(REPLY_WAIT).map_err(|_| RuntimeError::Stopped)
     }
 
     /// The counters as of the network thread's last turn.

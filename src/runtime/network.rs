@@ -12,6 +12,7 @@ use crate::engine::{Engine, Transmit};
 
 use super::batch::{ReceiveBatch, SendBatch, BATCH};
 use super::command::{Command, WakeReceiver};
+use super::devices::WallClock;
 use super::lanes::Outbox;
 use super::socket::SipSocket;
 use super::{ServerEvent, Shared};
@@ -99,7 +100,14 @@ impl Network {
                 Command::Decide { ticket, accept } => drop(self.engine.decide(now, ticket, accept)),
                 Command::SetMode(mode) => self.engine.set_mode(mode),
                 Command::Feed { datagram, source, local } => self.engine.handle_datagram(now, source, local, &datagram),
-                Command::Devices(reply) => drop(reply.send(self.engine.devices().cloned().collect())),
+                Command::Devices(reply) => {
+                    let clock = WallClock::read();
+                    drop(reply.send(self.engine.snapshots().into_iter().map(|s| clock.device(s)).collect()));
+                }
+                Command::Device(mac, reply) => {
+                    drop(reply.send(self.engine.snapshot(&mac).map(|s| WallClock::read().device(s))))
+                }
+                Command::Forget(mac, reply) => drop(reply.send(self.engine.forget(mac))),
             }
             self.flush(io);
         }

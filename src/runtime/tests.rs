@@ -257,3 +257,51 @@ fn a_datagram_longer_than_a_receive_slot_is_dropped_as_malformed_not_read_as_cut
     assert!(phone.socket.recv_from(&mut buffer).is_err(), "the cut SUBSCRIBE was not answered");
     server.stop().unwrap();
 }
+
+#[test]
+fn read_back_lists_a_provisioned_phone_with_wall_clock_times_and_forget_removes_it() {
+    let before = std::time::SystemTime::now();
+    let server = Server::start(loopback_config(), None).unwrap();
+    let target = SocketAddrV4::new(Ipv4Addr::LOCALHOST, server.port().unwrap());
+    let mac: Mac = "000b82000003".parse().unwrap();
+    server.assign(mac, Assignment::Url(URL.into())).unwrap();
+    let phone = Phone::new("000b82000003");
+    std::thread::sleep(Duration::from_millis(50));
+    phone.subscribe(target, "z9hG4bKreadback");
+    assert!(phone.receive().starts_with("SIP/2.0 200 OK"));
+    let notify = phone.receive();
+    phone.acknowledge(&notify, target);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while server.stats().engine.notifies_acknowledged == 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+
+    let devices = server.devices().unwrap();
+    assert_eq!(devices.len(), 1);
+    let device = server.device(mac).unwrap().expect("the phone is known");
+    // (Each copy reads the clocks anew: times may differ by the reading's jitter.)
+    assert_eq!((&devices[0].info, devices[0].state), (&device.info, device.state));
+    assert_eq!(device.info.mac, mac);
+    assert_eq!(device.info.model, "GRP2614");
+    assert_eq!(
+        device.info.source,
+        match phone.socket.local_addr().unwrap() {
+            std::net::SocketAddr::V4(a) => a,
+            _ => unreachable!(),
+        }
+    );
+    assert_eq!(device.state, crate::engine::DeviceState::Acknowledged);
+    assert!(device.assigned);
+    assert_eq!(device.last_notify, Some(NotifyOutcome::Acknowledged(200)));
+    assert_eq!(device.subscribes, 1);
+    let now = std::time::SystemTime::now();
+    assert!(before <= device.first_seen && device.first_seen <= device.last_seen && device.last_seen <= now);
+
+    assert_eq!(server.device("000b82999999".parse().unwrap()).unwrap(), None);
+    assert!(server.forget(mac).unwrap());
+    assert_eq!(server.device(mac).unwrap(), None);
+    assert!(server.devices().unwrap().is_empty());
+    assert!(!server.forget(mac).unwrap(), "a second forget finds nothing");
+    server.stop().unwrap();
+    assert!(matches!(server.devices(), Err(RuntimeError::Stopped)));
+}
