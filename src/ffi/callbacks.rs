@@ -18,6 +18,7 @@ use crate::runtime::{Decision, DroppedKind, Host};
 /// - the provisioning lane: on_config, on_notify_result, on_transmit, one at a time,
 ///   in the order the events happened;
 /// - the devices lane: on_device (in order), on_log and on_events_dropped.
+///
 /// Callbacks of different lanes MAY RUN AT THE SAME TIME: whatever they share through
 /// `userdata` needs a lock. A slow on_device never delays another phone's file. Only
 /// log lines are ever dropped (reported by on_events_dropped); when the host falls far

@@ -73,6 +73,8 @@ pub enum gspnp_status {
     /// The server is not in the mode this call needs (feed mode, or started without
     /// callbacks for the pull API).
     GSPNP_STATUS_WRONG_MODE = 1028,
+    /// The server knows no phone with this MAC.
+    GSPNP_STATUS_NOT_FOUND = 1029,
 }
 
 /// Every status with its English description, as data.
@@ -109,6 +111,7 @@ const DESCRIPTIONS: &[(gspnp_status, &CStr)] = {
         (GSPNP_STATUS_BUSY, c"too many requests queued; try again"),
         (GSPNP_STATUS_WRONG_KIND, c"the event is of another kind"),
         (GSPNP_STATUS_WRONG_MODE, c"the server is not in the mode this call needs"),
+        (GSPNP_STATUS_NOT_FOUND, c"no such phone"),
     ]
 };
 
@@ -153,7 +156,7 @@ mod tests {
 
     #[test]
     fn every_status_has_a_description_and_values_never_move() {
-        assert_eq!(DESCRIPTIONS.len(), gspnp_status::GSPNP_STATUS_WRONG_MODE as usize - 1000 + 2);
+        assert_eq!(DESCRIPTIONS.len(), gspnp_status::GSPNP_STATUS_NOT_FOUND as usize - 1000 + 2);
         assert_eq!(gspnp_status::GSPNP_STATUS_OK as c_int, 0);
         assert_eq!(gspnp_status::GSPNP_STATUS_NULL_PARAMETER as c_int, 1000);
         assert_eq!(gspnp_status::GSPNP_STATUS_UNKNOWN_MODEL as c_int, 1025);
