@@ -32,7 +32,7 @@
 
 // The ABI generation of this library. It changes only when the soname changes, i.e.
 // when a function, struct or enum value changes incompatibly.
-#define GSPNP_ABI_VERSION 0
+#define GSPNP_ABI_VERSION 1
 
 // The result of a fallible gspnp call. GSPNP_STATUS_OK is 0; errors start at 1000 so
 // they cannot be mistaken for -1 or an errno. Values are never renumbered; a retired
@@ -106,6 +106,48 @@ typedef enum {
   GSPNP_STATUS_NOT_FOUND = 1029,
 } gspnp_status;
 
+// Where a phone is in provisioning.
+typedef enum {
+  // Recorded; nothing sent (discover mode, or nothing assigned yet).
+  GSPNP_DEVICE_STATE_SEEN = 0,
+  // A file waits for the host's decision.
+  GSPNP_DEVICE_STATE_AWAITING_HOST = 1,
+  // The SUBSCRIBE was answered.
+  GSPNP_DEVICE_STATE_ANSWERED = 2,
+  // A NOTIFY is on its way.
+  GSPNP_DEVICE_STATE_NOTIFIED = 3,
+  // The phone acknowledged the NOTIFY.
+  GSPNP_DEVICE_STATE_ACKNOWLEDGED = 4,
+  // Provisioning failed; `failure` says why.
+  GSPNP_DEVICE_STATE_FAILED = 5,
+} gspnp_device_state;
+
+// Why provisioning of a phone failed.
+typedef enum {
+  // It did not fail.
+  GSPNP_FAILURE_NONE = 0,
+  // The phone rejected the NOTIFY (`last_notify_status` has its status).
+  GSPNP_FAILURE_REJECTED = 1,
+  // The phone never answered the NOTIFY.
+  GSPNP_FAILURE_TIMEOUT = 2,
+  // The host refused the file.
+  GSPNP_FAILURE_VETOED = 3,
+  // The host did not decide on the file within the decision limit.
+  GSPNP_FAILURE_NO_DECISION = 4,
+  // The profile could not be rendered for this phone.
+  GSPNP_FAILURE_RENDER_FAILED = 5,
+} gspnp_failure;
+
+// How a NOTIFY ended.
+typedef enum {
+  // The phone answered 2xx and will fetch its file.
+  GSPNP_NOTIFY_OUTCOME_ACKNOWLEDGED = 0,
+  // The phone answered with an error status.
+  GSPNP_NOTIFY_OUTCOME_REJECTED = 1,
+  // No final answer in time (RFC 3261 Timer F).
+  GSPNP_NOTIFY_OUTCOME_TIMED_OUT = 2,
+} gspnp_notify_outcome;
+
 // What gspnp_server_resync() asks the phone to do.
 typedef enum {
   // Fetch its file again (`Event: check-sync`).
@@ -131,16 +173,6 @@ typedef enum {
   GSPNP_RESYNC_OUTCOME_TIMED_OUT = 5,
 } gspnp_resync_outcome;
 
-// How a NOTIFY ended.
-typedef enum {
-  // The phone answered 2xx and will fetch its file.
-  GSPNP_NOTIFY_OUTCOME_ACKNOWLEDGED = 0,
-  // The phone answered with an error status.
-  GSPNP_NOTIFY_OUTCOME_REJECTED = 1,
-  // No final answer in time (RFC 3261 Timer F).
-  GSPNP_NOTIFY_OUTCOME_TIMED_OUT = 2,
-} gspnp_notify_outcome;
-
 // The importance of a log line.
 typedef enum {
   // Something failed.
@@ -152,6 +184,26 @@ typedef enum {
   // Detail.
   GSPNP_LOG_LEVEL_DEBUG = 4,
 } gspnp_log_level;
+
+// The kind of a gspnp_event: which gspnp_event_* reader applies.
+typedef enum {
+  // A phone not seen before: gspnp_event_device().
+  GSPNP_EVENT_KIND_DISCOVERED = 1,
+  // A known phone sent a new SUBSCRIBE: gspnp_event_device().
+  GSPNP_EVENT_KIND_UPDATED = 2,
+  // A file waits for gspnp_server_decide(): gspnp_event_config_file().
+  GSPNP_EVENT_KIND_CONFIG_READY = 3,
+  // A NOTIFY ended: gspnp_event_notify_result().
+  GSPNP_EVENT_KIND_NOTIFY_RESULT = 4,
+  // A log line: gspnp_event_log().
+  GSPNP_EVENT_KIND_LOG = 5,
+  // Feed mode, a datagram to send: gspnp_event_transmit().
+  GSPNP_EVENT_KIND_TRANSMIT = 6,
+  // Events were dropped: gspnp_event_dropped_count().
+  GSPNP_EVENT_KIND_EVENTS_DROPPED = 7,
+  // A re-provisioning ended: gspnp_event_resync_result().
+  GSPNP_EVENT_KIND_RESYNC_RESULT = 8,
+} gspnp_event_kind;
 
 // What a server does with a ua-profile SUBSCRIBE.
 typedef enum {
@@ -173,25 +225,16 @@ typedef enum {
   GSPNP_RULE_KIND_MAC = 2,
 } gspnp_rule_kind;
 
-// The kind of a gspnp_event: which gspnp_event_* reader applies.
+// What on_config returns (as a uint32_t, so that an unknown value is no undefined
+// behaviour: it refuses).
 typedef enum {
-  // A phone not seen before: gspnp_event_device().
-  GSPNP_EVENT_KIND_DISCOVERED = 1,
-  // A known phone sent a new SUBSCRIBE: gspnp_event_device().
-  GSPNP_EVENT_KIND_UPDATED = 2,
-  // A file waits for gspnp_server_decide(): gspnp_event_config_file().
-  GSPNP_EVENT_KIND_CONFIG_READY = 3,
-  // A NOTIFY ended: gspnp_event_notify_result().
-  GSPNP_EVENT_KIND_NOTIFY_RESULT = 4,
-  // A log line: gspnp_event_log().
-  GSPNP_EVENT_KIND_LOG = 5,
-  // Feed mode, a datagram to send: gspnp_event_transmit().
-  GSPNP_EVENT_KIND_TRANSMIT = 6,
-  // Events were dropped: gspnp_event_dropped_count().
-  GSPNP_EVENT_KIND_EVENTS_DROPPED = 7,
-  // A re-provisioning ended: gspnp_event_resync_result().
-  GSPNP_EVENT_KIND_RESYNC_RESULT = 8,
-} gspnp_event_kind;
+  // Leave the phone alone.
+  GSPNP_DECISION_REFUSE = 0,
+  // Send the NOTIFY: the file is stored.
+  GSPNP_DECISION_ACCEPT = 1,
+  // gspnp_server_decide() will come with the ticket, from any thread.
+  GSPNP_DECISION_LATER = 2,
+} gspnp_decision;
 
 // The settings of one SIP account (gspnp_profile_set_account). Values are text.
 typedef enum {
@@ -262,6 +305,10 @@ typedef enum {
 // A decoded phone, owned by the host until gspnp_decoded_free().
 typedef struct gspnp_decoded gspnp_decoded;
 
+// A copy of phones a server knows, owned by the host until gspnp_device_list_free().
+// Views read from it are valid until then.
+typedef struct gspnp_device_list gspnp_device_list;
+
 // An event owned by the host until gspnp_event_free(). Views read from it are valid
 // until then.
 typedef struct gspnp_event gspnp_event;
@@ -325,6 +372,30 @@ typedef struct {
   gspnp_addr source;
 } gspnp_device;
 
+// One phone as the server knows it; strings are views valid until the list is freed.
+typedef struct {
+  // What its last SUBSCRIBE said; `device.source` is its last address.
+  gspnp_device device;
+  // Where it is in provisioning.
+  gspnp_device_state state;
+  // Why it failed, when `state` is FAILED; else NONE.
+  gspnp_failure failure;
+  // Its first SUBSCRIBE, in milliseconds since 1970-01-01 UTC.
+  uint64_t first_seen_ms;
+  // Its last SUBSCRIBE, in milliseconds since 1970-01-01 UTC.
+  uint64_t last_seen_ms;
+  // SUBSCRIBEs received, retransmissions included.
+  uint64_t subscribes;
+  // Whether an assignment (its own or a default) covers it now.
+  bool assigned;
+  // Whether a NOTIFY to it ended; the two fields below are meaningful only then.
+  bool has_last_notify;
+  // How its last NOTIFY ended.
+  gspnp_notify_outcome last_notify_outcome;
+  // The phone's status code for it; 0 when it timed out.
+  uint16_t last_notify_status;
+} gspnp_known_device;
+
 // A rendered configuration file, offered before its phone is told where it is.
 typedef struct {
   // Pass to gspnp_server_decide() when deciding later (pull API).
@@ -377,12 +448,20 @@ typedef struct {
   bool in_dialog;
 } gspnp_notify_result;
 
-// The host's callbacks. Every member may be NULL. All of them run on the server's
-// callback thread (one thread per server), one at a time, never while gspnp holds a
-// lock; a slow callback delays later events, never the network. Pointers passed to a
-// callback are valid only until it returns. From inside a callback the host may call
-// any gspnp_server_* function except gspnp_server_stop() and gspnp_server_free() on the
-// same server (they return GSPNP_STATUS_CALLED_FROM_CALLBACK / do not wait).
+// The host's callbacks. Every member may be NULL. They run on two callback threads
+// ("lanes") of the server, never while gspnp holds a lock:
+// - the provisioning lane: on_config, on_notify_result, on_transmit, one at a time,
+//   in the order the events happened;
+// - the devices lane: on_device (in order), on_log and on_events_dropped.
+//
+// Callbacks of different lanes MAY RUN AT THE SAME TIME: whatever they share through
+// `userdata` needs a lock. A slow on_device never delays another phone's file. Only
+// log lines are ever dropped (reported by on_events_dropped); when the host falls far
+// behind (see gspnp_server_config_set_event_queue) new phones are left unanswered and
+// retry. Pointers passed to a callback are valid only until it returns. From inside a
+// callback the host may call any gspnp_server_* function except gspnp_server_stop()
+// and gspnp_server_free() on the same server (they return
+// GSPNP_STATUS_CALLED_FROM_CALLBACK / do not wait).
 typedef struct {
   // Passed as the first argument of every callback.
   void *userdata;
@@ -391,9 +470,13 @@ typedef struct {
   // A phone sent a SUBSCRIBE; `is_new` when it was not known. The host may assign it
   // a URL or profile from here.
   void (*on_device)(void *userdata, const gspnp_device *device, bool is_new);
-  // A file was rendered for a phone. Store it so `file->url` serves it, then return
-  // true to send the NOTIFY, false to leave the phone alone. NULL refuses every file.
-  bool (*on_config)(void *userdata, const gspnp_config_file *file);
+  // A file was rendered for a phone. Return a gspnp_decision: ACCEPT once it is
+  // stored so that `file->url` serves it (the NOTIFY goes out), REFUSE to leave the
+  // phone alone, or LATER to decide from any thread with gspnp_server_decide() and
+  // `file->ticket` (copy what you need: `file` is valid only during the call) within
+  // the decision limit (gspnp_server_config_set_decision_timeout; at the limit the
+  // file counts as refused). Any other value refuses. NULL refuses every file.
+  uint32_t (*on_config)(void *userdata, const gspnp_config_file *file);
   // A NOTIFY ended.
   void (*on_notify_result)(void *userdata, const gspnp_notify_result *result);
   // A log line (not NUL-terminated); never contains a password or a URL token.
@@ -405,9 +488,11 @@ typedef struct {
                       size_t len,
                       gspnp_addr destination,
                       gspnp_addr source);
-  // `count` events were dropped because the callbacks were too slow.
-  void (*on_events_dropped)(void *userdata, uint64_t count);
-  // A re-provisioning started with gspnp_server_resync() ended.
+  // `count` events of `kind` were dropped because the callbacks were too slow; only
+  // GSPNP_EVENT_KIND_LOG lines ever are.
+  void (*on_events_dropped)(void *userdata, gspnp_event_kind kind, uint64_t count);
+  // A re-provisioning started with gspnp_server_resync() ended. Runs on the
+  // provisioning lane, like on_notify_result.
   void (*on_resync_result)(void *userdata, const gspnp_resync_result *result);
 } gspnp_callbacks;
 
@@ -466,6 +551,12 @@ typedef struct {
   uint64_t events_dropped;
   // Datagrams the OS refused to send.
   uint64_t send_errors;
+  // Log lines dropped because the host was slow (the only events ever dropped).
+  uint64_t log_lines_dropped;
+  // New phones left unanswered because the host was behind (they retry).
+  uint64_t host_busy;
+  // Times the server stopped answering new phones because the host was behind.
+  uint64_t admission_pauses;
 } gspnp_stats;
 
 #ifdef __cplusplus
@@ -484,6 +575,37 @@ gspnp_status gspnp_decoded_device(const gspnp_decoded *decoded, gspnp_device *ou
 
 // Frees a decoded phone. NULL is a no-op.
 void gspnp_decoded_free(gspnp_decoded *decoded);
+
+// Writes to `*out` a copy of every phone the server knows (possibly none), in no
+// particular order; free it with gspnp_device_list_free(). Waits for the network
+// thread (at most 5 s); GSPNP_STATUS_STOPPED once the server stopped.
+gspnp_status gspnp_server_devices(const gspnp_server *server, gspnp_device_list **out);
+
+// Writes to `*out` a list holding the one phone `mac` (12 hex digits, separators
+// allowed); free it with gspnp_device_list_free(). GSPNP_STATUS_NOT_FOUND (and `*out`
+// untouched) when the server does not know it.
+gspnp_status gspnp_server_device(const gspnp_server *server,
+                                 const char *mac,
+                                 size_t mac_len,
+                                 gspnp_device_list **out);
+
+// Forgets the phone `mac` and every exchange with it: a NOTIFY under way is abandoned
+// (no on_notify_result), a file waiting for a decision is refused. What is assigned to
+// the MAC stays; the phone is discovered anew when it next subscribes.
+// GSPNP_STATUS_NOT_FOUND when the server does not know it.
+gspnp_status gspnp_server_forget(const gspnp_server *server, const char *mac, size_t mac_len);
+
+// How many phones the list holds; 0 for NULL.
+size_t gspnp_device_list_len(const gspnp_device_list *list);
+
+// Writes phone `index` (from 0) of the list to `*out`, as views valid until the list
+// is freed. GSPNP_STATUS_INVALID_ARGUMENT when `index` >= gspnp_device_list_len().
+gspnp_status gspnp_device_list_get(const gspnp_device_list *list,
+                                   size_t index,
+                                   gspnp_known_device *out);
+
+// Frees a list. NULL is a no-op.
+void gspnp_device_list_free(gspnp_device_list *list);
 
 // Frees an event. NULL is a no-op.
 void gspnp_event_free(gspnp_event *event);
@@ -516,6 +638,10 @@ gspnp_status gspnp_event_transmit(const gspnp_event *event,
 
 // How many events an EVENTS_DROPPED event reports; 0 for another kind or NULL.
 uint64_t gspnp_event_dropped_count(const gspnp_event *event);
+
+// The kind of the events an EVENTS_DROPPED event reports (a gspnp_event_kind: only
+// GSPNP_EVENT_KIND_LOG lines are ever dropped); 0 for another kind or NULL.
+uint32_t gspnp_event_dropped_kind(const gspnp_event *event);
 
 // An empty profile: no accounts, no keys, default globals. Free it with
 // gspnp_profile_free().
@@ -708,8 +834,10 @@ gspnp_status gspnp_server_set_default_url(const gspnp_server *server,
 // Forgets what `mac` was assigned. A NOTIFY under way finishes.
 gspnp_status gspnp_server_unassign(const gspnp_server *server, const char *mac, size_t mac_len);
 
-// Decides on a file offered by a GSPNP_EVENT_CONFIG_READY event (pull API): `accept`
-// sends the NOTIFY. A ticket that is no longer waiting is ignored.
+// Decides on a file offered by a GSPNP_EVENT_CONFIG_READY event (pull API) or by
+// on_config returning GSPNP_DECISION_LATER: `accept` sends the NOTIFY. From any
+// thread, within the decision limit (gspnp_server_config_set_decision_timeout); a
+// ticket that is no longer waiting (decided, expired, phone forgotten) is ignored.
 gspnp_status gspnp_server_decide(const gspnp_server *server, uint64_t ticket, bool accept);
 
 // Changes the mode of a running server (a gspnp_mode value).
@@ -842,8 +970,11 @@ gspnp_status gspnp_server_config_set_rate_limit(gspnp_server_config *config,
                                                 uint32_t burst,
                                                 double per_second);
 
-// Events that may wait for the host (default 4096, at least 1); beyond, they are
-// dropped, counted and reported by on_events_dropped.
+// How far the host may fall behind (default 4096, 1 to 16777216). Log lines: at most
+// this many wait; newer ones are dropped, counted and reported by on_events_dropped.
+// Everything else (phones, file offers, NOTIFY results, feed-mode datagrams) is never
+// dropped: with this many undelivered, the server stops answering new phones (they
+// retry; exchanges under way go on) until half as many remain.
 gspnp_status gspnp_server_config_set_event_queue(gspnp_server_config *config, size_t capacity);
 
 // The socket's receive buffer in bytes (default 4 MiB, 64 KiB to 1 GiB): room for a
@@ -857,6 +988,16 @@ gspnp_status gspnp_server_config_add_rule(gspnp_server_config *config,
                                           uint32_t kind,
                                           const char *value,
                                           size_t value_len);
+
+// How long a file offered to on_config (or as a CONFIG_READY event) waits for its
+// decision (default 10000 ms, 1 to 3600000). At the limit the file counts as refused:
+// no NOTIFY, the phone is reported failed (GSPNP_FAILURE_NO_DECISION) and retries later.
+gspnp_status gspnp_server_config_set_decision_timeout(gspnp_server_config *config,
+                                                      uint32_t timeout_ms);
+
+// The least severe log line made (a gspnp_log_level; default INFO). Lines below it
+// are never formatted nor queued.
+gspnp_status gspnp_server_config_set_log_level(gspnp_server_config *config, uint32_t level);
 
 // A static, NUL-terminated English description of a status value. Never NULL; never
 // free it. A value this library does not know gives "unknown status". Takes an `int`

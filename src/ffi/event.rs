@@ -8,7 +8,7 @@ use super::views::{
     gspnp_addr, gspnp_config_file, gspnp_device, gspnp_log_level, gspnp_notify_result, mac_text, MacText,
 };
 use crate::engine::Event;
-use crate::runtime::ServerEvent;
+use crate::runtime::{DroppedKind, ServerEvent};
 
 /// An event owned by the host until gspnp_event_free(). Views read from it are valid
 /// until then.
@@ -94,7 +94,7 @@ pub unsafe extern "C" fn gspnp_event_get_kind(event: *const gspnp_event) -> u32 
             ServerEvent::Event(Event::ResyncResult(_)) => gspnp_event_kind::GSPNP_EVENT_KIND_RESYNC_RESULT,
             ServerEvent::Event(Event::Log(..)) => gspnp_event_kind::GSPNP_EVENT_KIND_LOG,
             ServerEvent::Transmit(_) => gspnp_event_kind::GSPNP_EVENT_KIND_TRANSMIT,
-            ServerEvent::EventsDropped(_) => gspnp_event_kind::GSPNP_EVENT_KIND_EVENTS_DROPPED,
+            ServerEvent::EventsDropped { .. } => gspnp_event_kind::GSPNP_EVENT_KIND_EVENTS_DROPPED,
         };
         kind as u32
     })
@@ -226,7 +226,25 @@ pub unsafe extern "C" fn gspnp_event_transmit(
 #[no_mangle]
 pub unsafe extern "C" fn gspnp_event_dropped_count(event: *const gspnp_event) -> u64 {
     guard_value(0, || match event_ref(event).map(|e| &e.event) {
-        Ok(ServerEvent::EventsDropped(count)) => *count,
+        Ok(ServerEvent::EventsDropped { count, .. }) => *count,
         _ => 0,
     })
+}
+
+/// The kind of the events an EVENTS_DROPPED event reports (a gspnp_event_kind: only
+/// GSPNP_EVENT_KIND_LOG lines are ever dropped); 0 for another kind or NULL.
+#[no_mangle]
+pub unsafe extern "C" fn gspnp_event_dropped_kind(event: *const gspnp_event) -> u32 {
+    guard_value(0, || match event_ref(event).map(|e| &e.event) {
+        Ok(ServerEvent::EventsDropped { kind, .. }) => gspnp_event_kind::from(*kind) as u32,
+        _ => 0,
+    })
+}
+
+impl From<DroppedKind> for gspnp_event_kind {
+    fn from(kind: DroppedKind) -> gspnp_event_kind {
+        match kind {
+            DroppedKind::LogLine => gspnp_event_kind::GSPNP_EVENT_KIND_LOG,
+        }
+    }
 }

@@ -6,6 +6,7 @@
 mod guard;
 mod callbacks;
 mod decode;
+mod devices;
 mod event;
 mod profile;
 mod resync;

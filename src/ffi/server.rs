@@ -80,6 +80,12 @@ pub struct gspnp_stats {
     pub events_dropped: u64,
     /// Datagrams the OS refused to send.
     pub send_errors: u64,
+    /// Log lines dropped because the host was slow (the only events ever dropped).
+    pub log_lines_dropped: u64,
+    /// New phones left unanswered because the host was behind (they retry).
+    pub host_busy: u64,
+    /// Times the server stopped answering new phones because the host was behind.
+    pub admission_pauses: u64,
 }
 
 impl From<ServerStats> for gspnp_stats {
@@ -112,6 +118,9 @@ impl From<ServerStats> for gspnp_stats {
             devices_evicted: e.devices_evicted,
             events_dropped: stats.events_dropped,
             send_errors: stats.send_errors,
+            log_lines_dropped: stats.log_lines_dropped,
+            host_busy: e.host_busy,
+            admission_pauses: stats.admission_pauses,
         }
     }
 }
@@ -295,8 +304,10 @@ pub unsafe extern "C" fn gspnp_server_unassign(
     })
 }
 
-/// Decides on a file offered by a GSPNP_EVENT_CONFIG_READY event (pull API): `accept`
-/// sends the NOTIFY. A ticket that is no longer waiting is ignored.
+/// Decides on a file offered by a GSPNP_EVENT_CONFIG_READY event (pull API) or by
+/// on_config returning GSPNP_DECISION_LATER: `accept` sends the NOTIFY. From any
+/// thread, within the decision limit (gspnp_server_config_set_decision_timeout); a
+/// ticket that is no longer waiting (decided, expired, phone forgotten) is ignored.
 #[no_mangle]
 pub extern "C" fn gspnp_server_decide(server: *const gspnp_server, ticket: u64, accept: bool) -> gspnp_status {
     guard(|| server_ref(server)?.decide(ticket, accept).map_err(runtime_failure))

@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::guard::{guard, Failure};
 use super::status::gspnp_status;
 use super::strings::str_arg;
-use crate::engine::{url, AnswerCode, Mode, Rule, Verdict};
+use crate::engine::{url, AnswerCode, LogLevel, Mode, Rule, Verdict};
 use crate::mac::Mac;
 use crate::runtime::ServerConfig;
 
@@ -293,8 +293,11 @@ pub extern "C" fn gspnp_server_config_set_rate_limit(
     })
 }
 
-/// Events that may wait for the host (default 4096, at least 1); beyond, they are
-/// dropped, counted and reported by on_events_dropped.
+/// How far the host may fall behind (default 4096, 1 to 16777216). Log lines: at most
+/// this many wait; newer ones are dropped, counted and reported by on_events_dropped.
+/// Everything else (phones, file offers, NOTIFY results, feed-mode datagrams) is never
+/// dropped: with this many undelivered, the server stops answering new phones (they
+/// retry; exchanges under way go on) until half as many remain.
 #[no_mangle]
 pub extern "C" fn gspnp_server_config_set_event_queue(
     config: *mut gspnp_server_config,
@@ -373,4 +376,39 @@ fn parse_oui(text: &str) -> Result<[u8; 3], Failure> {
         )
     })?;
     Ok(mac.oui())
+}
+
+/// How long a file offered to on_config (or as a CONFIG_READY event) waits for its
+/// decision (default 10000 ms, 1 to 3600000). At the limit the file counts as refused:
+/// no NOTIFY, the phone is reported failed (GSPNP_FAILURE_NO_DECISION) and retries later.
+#[no_mangle]
+pub extern "C" fn gspnp_server_config_set_decision_timeout(
+    config: *mut gspnp_server_config,
+    timeout_ms: u32,
+) -> gspnp_status {
+    guard(|| {
+        let config = config_mut(config)?;
+        if timeout_ms == 0 || timeout_ms > 3_600_000 {
+            return Err(invalid(format!("the decision timeout must be 1 to 3600000 ms, not {timeout_ms}")));
+        }
+        config.engine.decision_timeout = Duration::from_millis(timeout_ms.into());
+        Ok(())
+    })
+}
+
+/// The least severe log line made (a gspnp_log_level; default INFO). Lines below it
+/// are never formatted nor queued.
+#[no_mangle]
+pub extern "C" fn gspnp_server_config_set_log_level(config: *mut gspnp_server_config, level: u32) -> gspnp_status {
+    guard(|| {
+        let config = config_mut(config)?;
+        config.engine.log_level = match level {
+            1 => LogLevel::Error,
+            2 => LogLevel::Warn,
+            3 => LogLevel::Info,
+            4 => LogLevel::Debug,
+            _ => return Err(invalid(format!("{level} is not a gspnp_log_level (1 to 4)"))),
+        };
+        Ok(())
+    })
 }

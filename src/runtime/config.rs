@@ -33,8 +33,11 @@ pub struct ServerConfig {
     /// No socket at all: the host feeds datagrams with [`super::Server::feed`] and sends
     /// what it is given in [`super::Host::transmit`].
     pub feed_mode: bool,
-    /// Events waiting for the host; when full, the network thread drops and counts
-    /// them rather than wait.
+    /// Two limits on what waits for the host (default 4096). Log lines: at most this
+    /// many queued; beyond, new lines are dropped, counted and reported. Must-deliver
+    /// events (phones, file offers, NOTIFY results, feed-mode datagrams) are never
+    /// dropped: at this many undelivered the server stops answering new phones (they
+    /// retry; retransmissions and NOTIFYs under way go on) until half as many remain.
     pub event_queue: usize,
     /// The socket's receive buffer in bytes (SO_RCVBUF): room for a boot storm's
     /// SUBSCRIBEs while the network thread is busy. The kernel caps it at

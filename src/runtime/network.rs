@@ -5,13 +5,15 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, Sender, TrySendError};
+use crossbeam_channel::Receiver;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 
-use crate::engine::{Engine, Event, Transmit};
+use crate::engine::{Engine, Transmit};
 
 use super::batch::{ReceiveBatch, SendBatch, BATCH};
 use super::command::{Command, WakeReceiver};
+use super::devices::WallClock;
+use super::lanes::Outbox;
 use super::port_claim::PortClaim;
 use super::socket::SipSocket;
 use super::{ServerEvent, Shared};
@@ -65,9 +67,10 @@ pub(super) struct Network {
     pub sockets: Option<Sockets>,
     pub commands: Receiver<Command>,
     pub wake: WakeReceiver,
-    pub events: Sender<ServerEvent>,
+    pub outbox: Outbox,
     pub shared: Arc<Shared>,
-    pub dropped_unreported: u64,
+    /// Whether the engine takes on new phones (see [`super::lanes::Backlog`]).
+    pub admitting: bool,
 }
 
 impl Network {
@@ -140,8 +143,15 @@ impl Network {
                 Command::Decide { ticket, accept } => drop(self.engine.decide(now, ticket, accept)),
                 Command::SetMode(mode) => self.engine.set_mode(mode),
                 Command::Feed { datagram, source, local } => self.engine.handle_datagram(now, source, local, &datagram),
-                Command::Devices(reply) => drop(reply.send(self.engine.devices().cloned().collect())),
                 Command::Resync(mac, request, reply) => drop(reply.send(self.engine.resync(now, mac, request))),
+                Command::Devices(reply) => {
+                    let clock = WallClock::read();
+                    drop(reply.send(self.engine.snapshots().into_iter().map(|s| clock.device(s)).collect()));
+                }
+                Command::Device(mac, reply) => {
+                    drop(reply.send(self.engine.snapshot(&mac).map(|s| WallClock::read().device(s))))
+                }
+                Command::Forget(mac, reply) => drop(reply.send(self.engine.forget(mac))),
             }
             self.flush(io);
         }
@@ -187,10 +197,11 @@ impl Network {
         }
     }
 
-    /// Queues the engine's events for the host, then sends what it wants sent.
+    /// Queues the engine's events for the host, sends (or, in feed mode, queues) what it
+    /// wants sent, then admits new phones or not by the host's backlog.
     fn flush(&mut self, io: &mut Io) {
         // Events first: by the time a phone sees what its datagram caused, the host's
-        // events about it are queued (or counted as dropped).
+        // events about it are queued (only a log line may be dropped).
         if let Some(first) = self.engine.poll_event() {
             // Counters first, so a host that reads them after an event sees its cause.
             self.publish_stats();
@@ -198,11 +209,6 @@ impl Network {
             while let Some(event) = self.engine.poll_event() {
                 self.queue(ServerEvent::Event(event));
             }
-        }
-        if self.dropped_unreported > 0
-            && self.events.try_send(ServerEvent::EventsDropped(self.dropped_unreported)).is_ok()
-        {
-            self.dropped_unreported = 0;
         }
         match &self.sockets {
             Some(sockets) => {
@@ -221,20 +227,22 @@ impl Network {
                 }
             }
         }
+        self.regulate_admission();
     }
 
-    /// Queues an event without ever blocking; a full queue drops and counts it. A
-    /// dropped file offer is refused at once so its phone is not left waiting.
+    /// Queues an event for the host without ever blocking: only a log line can be
+    /// dropped (and counted); see [`Outbox::send`].
     fn queue(&mut self, event: ServerEvent) {
-        match self.events.try_send(event) {
-            Ok(()) => {}
-            Err(TrySendError::Full(event)) | Err(TrySendError::Disconnected(event)) => {
-                self.shared.events_dropped.fetch_add(1, Ordering::Relaxed);
-                self.dropped_unreported += 1;
-                if let ServerEvent::Event(Event::ConfigReady(file)) = event {
-                    drop(self.engine.decide(Instant::now(), file.ticket, false));
-                }
-            }
+        self.outbox.send(event, &self.shared.backlog, &self.shared.log_drops);
+    }
+
+    /// Stops taking on new phones while the host has too many must-deliver events
+    /// undelivered, and starts again once it has caught up.
+    fn regulate_admission(&mut self) {
+        let admit = self.shared.backlog.admit(self.admitting);
+        if admit != self.admitting {
+            self.admitting = admit;
+            self.engine.set_admitting(admit);
         }
     }
 
