@@ -5,6 +5,7 @@
 #[macro_use]
 mod guard;
 mod callbacks;
+mod castable;
 mod decode;
 mod event;
 mod profile;

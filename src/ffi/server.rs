@@ -5,9 +5,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::callbacks::{gspnp_callbacks, CallbackHost, StartGate};
+use super::castable::{borrow, free, into_c, Castable};
 use super::event::{gspnp_event, OwnedEvent};
 use super::guard::{guard, Failure};
-use super::server_config::{config_ref, gspnp_server_config, mode_from_int, parse_mac};
+use super::server_config::{gspnp_server_config, mode_from_int, parse_mac};
 use super::status::gspnp_status;
 use super::strings::{bytes_arg, str_arg};
 use super::views::gspnp_addr;
@@ -116,10 +117,12 @@ impl From<ServerStats> for gspnp_stats {
     }
 }
 
+impl Castable for gspnp_server {
+    type Rust = Server;
+}
+
 pub(crate) fn server_ref<'a>(server: *const gspnp_server) -> Result<&'a Server, Failure> {
-    require!(server);
-    // SAFETY: a non-NULL server comes from gspnp_server_start and is not freed yet.
-    Ok(unsafe { &*server.cast::<Server>() })
+    borrow(server, "server")
 }
 
 /// Maps a runtime error onto its status and message.
@@ -157,7 +160,7 @@ pub unsafe extern "C" fn gspnp_server_start(
     out: *mut *mut gspnp_server,
 ) -> gspnp_status {
     guard(|| {
-        let config = config_ref(config)?.clone();
+        let config = borrow(config, "config")?.clone();
         require!(out);
         // SAFETY: a non-NULL callbacks points to a gspnp_callbacks (documented).
         let callbacks = unsafe { callbacks.as_ref() }.copied();
@@ -167,7 +170,7 @@ pub unsafe extern "C" fn gspnp_server_start(
         let host = callbacks.map(|callbacks| Box::new(CallbackHost::new(callbacks, gate.clone())) as Box<dyn Host>);
         let server = Server::start(config, host).map_err(runtime_failure)?;
         // SAFETY: out is writable (checked non-NULL above).
-        unsafe { *out = Box::into_raw(Box::new(server)).cast() };
+        unsafe { *out = into_c(server) };
         gate.open();
         Ok(())
     })
@@ -187,13 +190,7 @@ pub extern "C" fn gspnp_server_stop(server: *const gspnp_server) -> gspnp_status
 /// end and frees the server when they have.
 #[no_mangle]
 pub unsafe extern "C" fn gspnp_server_free(server: *mut gspnp_server) {
-    if server.is_null() {
-        return;
-    }
-    super::guard::guard_value((), || {
-        // SAFETY: it came from gspnp_server_start and is freed once (documented).
-        drop(unsafe { Box::from_raw(server.cast::<Server>()) });
-    })
+    super::guard::guard_value((), || free(server))
 }
 
 /// Writes the bound UDP port to `*port`. GSPNP_STATUS_WRONG_MODE in feed mode.
