@@ -5,11 +5,11 @@
  *
  * Conventions (the same for every function):
  * - Every name starts with gspnp_ / GSPNP_.
- * - A fallible function returns gspnp_status; GSPNP_OK is 0, every error is >= 1000
+ * - A fallible function returns gspnp_status; GSPNP_STATUS_OK is 0, every error is >= 1000
  *   and its meaning never changes. gspnp_status_str() names it and
  *   gspnp_last_error_message() copies the calling thread's detailed message.
  * - Arguments: the object first, then inputs, then outputs. Outputs are written only
- *   when the function returns GSPNP_OK.
+ *   when the function returns GSPNP_STATUS_OK.
  * - Strings in are UTF-8 {pointer, length} pairs; (NULL, 0) is the empty string.
  * - Strings given to callbacks are borrowed gspnp_str views, valid only during the call.
  * - Objects from a _new function are released with the matching _free; _free(NULL) does
@@ -416,6 +416,10 @@ typedef struct {
   uint64_t events_dropped;
   // Datagrams the OS refused to send.
   uint64_t send_errors;
+  // Receive calls that failed (the socket error was logged).
+  uint64_t receive_errors;
+  // Host calls that panicked and were refused (a bug in a Rust host; C callbacks cannot panic).
+  uint64_t host_panics;
 } gspnp_stats;
 
 #ifdef __cplusplus

@@ -1,5 +1,6 @@
 //! gspnp_event: one event taken with gspnp_server_next_event() (the pull API).
 
+use super::abi::gspnp_event_kind;
 use super::castable::{borrow, free, into_c, Castable};
 use super::guard::{guard, guard_value, Failure};
 use super::status::gspnp_status;
@@ -15,27 +16,6 @@ use crate::runtime::ServerEvent;
 #[allow(non_camel_case_types)]
 pub struct gspnp_event {
     _private: [u8; 0],
-}
-
-/// The kind of a gspnp_event: which gspnp_event_* reader applies.
-#[allow(non_camel_case_types)]
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum gspnp_event_kind {
-    /// A phone not seen before: gspnp_event_device().
-    GSPNP_EVENT_KIND_DISCOVERED = 1,
-    /// A known phone sent a new SUBSCRIBE: gspnp_event_device().
-    GSPNP_EVENT_KIND_UPDATED = 2,
-    /// A file waits for gspnp_server_decide(): gspnp_event_config_file().
-    GSPNP_EVENT_KIND_CONFIG_READY = 3,
-    /// A NOTIFY ended: gspnp_event_notify_result().
-    GSPNP_EVENT_KIND_NOTIFY_RESULT = 4,
-    /// A log line: gspnp_event_log().
-    GSPNP_EVENT_KIND_LOG = 5,
-    /// Feed mode, a datagram to send: gspnp_event_transmit().
-    GSPNP_EVENT_KIND_TRANSMIT = 6,
-    /// Events were dropped: gspnp_event_dropped_count().
-    GSPNP_EVENT_KIND_EVENTS_DROPPED = 7,
 }
 
 impl Castable for gspnp_event {

@@ -4,6 +4,7 @@
 
 #[macro_use]
 mod guard;
+mod abi;
 mod callbacks;
 mod castable;
 mod decode;

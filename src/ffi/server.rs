@@ -4,6 +4,7 @@ use std::ffi::c_char;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::abi::gspnp_stats;
 use super::callbacks::{gspnp_callbacks, CallbackHost, StartGate};
 use super::castable::{borrow, free, into_c, Castable};
 use super::event::{gspnp_event, OwnedEvent};
@@ -13,7 +14,7 @@ use super::status::gspnp_status;
 use super::strings::{bytes_arg, str_arg};
 use super::views::gspnp_addr;
 use crate::engine::{Assignment, EngineError, Selector};
-use crate::runtime::{Host, RuntimeError, Server, ServerStats};
+use crate::runtime::{Host, RuntimeError, Server};
 
 /// A running server. Under the hood an `Arc`-free Rust object used from any thread:
 /// every gspnp_server_* function may be called concurrently, and from inside the
@@ -21,100 +22,6 @@ use crate::runtime::{Host, RuntimeError, Server, ServerStats};
 #[allow(non_camel_case_types)]
 pub struct gspnp_server {
     _private: [u8; 0],
-}
-
-/// Counters of a server (see gspnp_server_stats()). Fields are only ever added at the
-/// end; the caller sets `size` to sizeof(gspnp_stats), the library to the bytes it filled.
-#[allow(non_camel_case_types)]
-#[repr(C)]
-#[derive(Debug, Clone, Copy, Default)]
-pub struct gspnp_stats {
-    /// In: sizeof(gspnp_stats) as the caller compiled it. Out: the bytes filled.
-    pub size: usize,
-    /// Datagrams received.
-    pub datagrams: u64,
-    /// Not SIP (dropped).
-    pub malformed: u64,
-    /// Requests other than SUBSCRIBE (dropped).
-    pub unexpected_method: u64,
-    /// SUBSCRIBEs for another event package (dropped).
-    pub not_ua_profile: u64,
-    /// ua-profile SUBSCRIBEs without a MAC or a required header (dropped).
-    pub undecodable: u64,
-    /// Dropped in mode off.
-    pub mode_off: u64,
-    /// Refused by allow/deny rules.
-    pub denied: u64,
-    /// Over the per-source rate limit.
-    pub rate_limited: u64,
-    /// Not answered: discover mode.
-    pub discover_only: u64,
-    /// Not answered: nothing assigned.
-    pub unserved: u64,
-    /// SUBSCRIBEs answered.
-    pub answers_sent: u64,
-    /// Retransmitted SUBSCRIBEs answered again.
-    pub answers_repeated: u64,
-    /// Retransmissions absorbed while waiting for the host.
-    pub retransmissions_absorbed: u64,
-    /// Answered during the cooldown, without a NOTIFY.
-    pub cooldown_answers: u64,
-    /// NOTIFYs sent.
-    pub notifies_sent: u64,
-    /// NOTIFY retransmissions.
-    pub notify_retransmissions: u64,
-    /// NOTIFYs acknowledged.
-    pub notifies_acknowledged: u64,
-    /// NOTIFYs rejected.
-    pub notifies_rejected: u64,
-    /// NOTIFYs timed out.
-    pub notifies_timed_out: u64,
-    /// Responses matching nothing (or from the wrong address).
-    pub stray_responses: u64,
-    /// Files refused by the host or not decided in time.
-    pub files_refused: u64,
-    /// Profiles that could not be rendered.
-    pub render_failures: u64,
-    /// Phones forgotten to make room.
-    pub devices_evicted: u64,
-    /// Events dropped because the host was slow.
-    pub events_dropped: u64,
-    /// Datagrams the OS refused to send.
-    pub send_errors: u64,
-}
-
-impl From<ServerStats> for gspnp_stats {
-    fn from(stats: ServerStats) -> gspnp_stats {
-        let e = stats.engine;
-        gspnp_stats {
-            size: std::mem::size_of::<gspnp_stats>(),
-            datagrams: e.datagrams,
-            malformed: e.malformed,
-            unexpected_method: e.unexpected_method,
-            not_ua_profile: e.not_ua_profile,
-            undecodable: e.undecodable,
-            mode_off: e.mode_off,
-            denied: e.denied,
-            rate_limited: e.rate_limited,
-            discover_only: e.discover_only,
-            unserved: e.unserved,
-            answers_sent: e.answers_sent,
-            answers_repeated: e.answers_repeated,
-            retransmissions_absorbed: e.retransmissions_absorbed,
-            cooldown_answers: e.cooldown_answers,
-            notifies_sent: e.notifies_sent,
-            notify_retransmissions: e.notify_retransmissions,
-            notifies_acknowledged: e.notifies_acknowledged,
-            notifies_rejected: e.notifies_rejected,
-            notifies_timed_out: e.notifies_timed_out,
-            stray_responses: e.stray_responses,
-            files_refused: e.files_refused,
-            render_failures: e.render_failures,
-            devices_evicted: e.devices_evicted,
-            events_dropped: stats.events_dropped,
-            send_errors: stats.send_errors,
-        }
-    }
 }
 
 impl Castable for gspnp_server {
