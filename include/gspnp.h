@@ -242,9 +242,11 @@ typedef struct gspnp_profile gspnp_profile;
 // A rendered configuration file, owned by the host until gspnp_rendered_free().
 typedef struct gspnp_rendered gspnp_rendered;
 
-// A running server. Under the hood an `Arc`-free Rust object used from any thread:
-// every gspnp_server_* function may be called concurrently, and from inside the
-// server's own callbacks, except gspnp_server_stop() and gspnp_server_free().
+// A running server. Under the hood a Rust object shared (an `Arc`) by the calls in
+// progress: every gspnp_server_* function may be called from any thread, concurrently,
+// and from inside the server's own callbacks, except gspnp_server_stop() (it returns
+// GSPNP_STATUS_CALLED_FROM_CALLBACK there) and gspnp_server_free() (see there for
+// what may run while it does).
 typedef struct gspnp_server gspnp_server;
 
 // Settings for gspnp_server_start(). Create with gspnp_server_config_new(), change with
@@ -587,9 +589,22 @@ gspnp_status gspnp_server_start(const gspnp_server_config *config,
 // GSPNP_STATUS_THREAD_PANICKED reports a gspnp bug; the server is stopped all the same.
 gspnp_status gspnp_server_stop(const gspnp_server *server);
 
-// Stops (as gspnp_server_stop()) and frees the server. NULL is a no-op. Must not be
-// called from one of the server's own callbacks: there it only asks the threads to
-// end and frees the server when they have.
+// Stops (as gspnp_server_stop()) and frees the server. NULL is a no-op.
+//
+// Allowed: calling it while other threads are inside calls on this server, such as
+// gspnp_server_next_event() waiting for an event or a gspnp_server_stop() joining the
+// threads. Those calls return (next_event with GSPNP_STATUS_STOPPED) and free returns
+// only once every one of them has returned, the threads are joined and
+// userdata_free has run.
+//
+// Not allowed (undefined behaviour): any call on the server that begins after free
+// was called, including a second free. A thread that loops on
+// gspnp_server_next_event() must not be able to call again: either free while it is
+// blocked and let it end on GSPNP_STATUS_STOPPED without another call, or call
+// gspnp_server_stop() first, join the thread (it gets GSPNP_STATUS_STOPPED), then free.
+//
+// From one of the server's own callbacks it does not wait: it asks the threads to end,
+// and the server goes once they and the calls in progress have.
 void gspnp_server_free(gspnp_server *server);
 
 // Writes the bound UDP port to `*port`. GSPNP_STATUS_WRONG_MODE in feed mode.

@@ -12,6 +12,7 @@ mod event;
 mod profile;
 mod server;
 mod server_config;
+mod server_handle;
 mod status;
 mod strings;
 mod version;

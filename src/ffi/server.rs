@@ -10,26 +10,31 @@ use super::castable::{borrow, free, into_c, Castable};
 use super::event::{gspnp_event, OwnedEvent};
 use super::guard::{guard, Failure};
 use super::server_config::{gspnp_server_config, mode_from_int, parse_mac};
+use super::server_handle::{Call, ServerHandle};
 use super::status::gspnp_status;
 use super::strings::{bytes_arg, str_arg};
 use super::views::gspnp_addr;
 use crate::engine::{Assignment, EngineError, Selector};
 use crate::runtime::{Host, RuntimeError, Server};
 
-/// A running server. Under the hood an `Arc`-free Rust object used from any thread:
-/// every gspnp_server_* function may be called concurrently, and from inside the
-/// server's own callbacks, except gspnp_server_stop() and gspnp_server_free().
+/// A running server. Under the hood a Rust object shared (an `Arc`) by the calls in
+/// progress: every gspnp_server_* function may be called from any thread, concurrently,
+/// and from inside the server's own callbacks, except gspnp_server_stop() (it returns
+/// GSPNP_STATUS_CALLED_FROM_CALLBACK there) and gspnp_server_free() (see there for
+/// what may run while it does).
 #[allow(non_camel_case_types)]
 pub struct gspnp_server {
     _private: [u8; 0],
 }
 
 impl Castable for gspnp_server {
-    type Rust = Server;
+    type Rust = ServerHandle;
 }
 
-pub(crate) fn server_ref<'a>(server: *const gspnp_server) -> Result<&'a Server, Failure> {
-    borrow(server, "server")
+/// Enters a call on the host's `server` (see [`ServerHandle::enter`]); the guard
+/// derefs to the server.
+pub(crate) fn server_ref(server: *const gspnp_server) -> Result<Call, Failure> {
+    borrow(server, "server")?.enter()
 }
 
 /// Maps a runtime error onto its status and message.
@@ -77,7 +82,7 @@ pub unsafe extern "C" fn gspnp_server_start(
         let host = callbacks.map(|callbacks| Box::new(CallbackHost::new(callbacks, gate.clone())) as Box<dyn Host>);
         let server = Server::start(config, host).map_err(runtime_failure)?;
         // SAFETY: out is writable (checked non-NULL above).
-        unsafe { *out = into_c(server) };
+        unsafe { *out = into_c(ServerHandle::new(server)) };
         gate.open();
         Ok(())
     })
@@ -92,12 +97,30 @@ pub extern "C" fn gspnp_server_stop(server: *const gspnp_server) -> gspnp_status
     guard(|| server_ref(server)?.stop().map_err(runtime_failure))
 }
 
-/// Stops (as gspnp_server_stop()) and frees the server. NULL is a no-op. Must not be
-/// called from one of the server's own callbacks: there it only asks the threads to
-/// end and frees the server when they have.
+/// Stops (as gspnp_server_stop()) and frees the server. NULL is a no-op.
+///
+/// Allowed: calling it while other threads are inside calls on this server, such as
+/// gspnp_server_next_event() waiting for an event or a gspnp_server_stop() joining the
+/// threads. Those calls return (next_event with GSPNP_STATUS_STOPPED) and free returns
+/// only once every one of them has returned, the threads are joined and
+/// userdata_free has run.
+///
+/// Not allowed (undefined behaviour): any call on the server that begins after free
+/// was called, including a second free. A thread that loops on
+/// gspnp_server_next_event() must not be able to call again: either free while it is
+/// blocked and let it end on GSPNP_STATUS_STOPPED without another call, or call
+/// gspnp_server_stop() first, join the thread (it gets GSPNP_STATUS_STOPPED), then free.
+///
+/// From one of the server's own callbacks it does not wait: it asks the threads to end,
+/// and the server goes once they and the calls in progress have.
 #[no_mangle]
 pub unsafe extern "C" fn gspnp_server_free(server: *mut gspnp_server) {
-    super::guard::guard_value((), || free(server))
+    super::guard::guard_value((), || {
+        if let Ok(handle) = borrow(server, "server") {
+            handle.close();
+        }
+        free(server);
+    })
 }
 
 /// Writes the bound UDP port to `*port`. GSPNP_STATUS_WRONG_MODE in feed mode.
