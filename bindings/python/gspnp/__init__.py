@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from . import _lib
 from ._callbacks import log_to_logging
-from ._lib import Address, LibraryNotFound, UnsupportedLibrary
-from .config import Mode, Rule, RuleKind, ServerConfig
+from ._lib import Address
+from .config import AnswerCode, Mode, ModeLike, ModeName, Rule, RuleKind, RuleKindName, ServerConfig
 from .decode import decode
 from .errors import (
     AddressInUse,
@@ -30,6 +30,7 @@ from .errors import (
     WrongMode,
     InvalidValue,
     IoError,
+    LibraryNotFound,
     LimitExceeded,
     NoMac,
     NoSuchInterface,
@@ -38,6 +39,7 @@ from .errors import (
     Status,
     Stopped,
     Timeout,
+    UnsupportedLibrary,
 )
 from .events import (
     ConfigFile,
@@ -74,6 +76,7 @@ __all__ = [
     "Address",
     "AddressInUse",
     "AlreadyRunning",
+    "AnswerCode",
     "BadUrlTemplate",
     "Busy",
     "CalledFromCallback",
@@ -94,6 +97,8 @@ __all__ = [
     "LogLevel",
     "LogLine",
     "Mode",
+    "ModeLike",
+    "ModeName",
     "NoMac",
     "NoSuchInterface",
     "NotUaProfile",
@@ -104,6 +109,7 @@ __all__ = [
     "Rendered",
     "Rule",
     "RuleKind",
+    "RuleKindName",
     "Server",
     "ServerConfig",
     "Stats",
