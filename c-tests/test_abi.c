@@ -33,7 +33,9 @@ int main(void) {
     CHECK(offsetof(gspnp_addr, port) == 4);
     CHECK(sizeof(gspnp_device) == 7 * sizeof(gspnp_str) + 8);
     CHECK(offsetof(gspnp_config_file, ticket) == 0);
-    CHECK(sizeof(gspnp_stats) == sizeof(size_t) + 28 * sizeof(uint64_t));
+    CHECK(sizeof(gspnp_stats) == sizeof(size_t) + 36 * sizeof(uint64_t));
+    CHECK(offsetof(gspnp_stats, host_panics) == sizeof(size_t) + 26 * sizeof(uint64_t));
+    CHECK(offsetof(gspnp_stats, resync_challenges_answered) == sizeof(size_t) + 35 * sizeof(uint64_t));
     CHECK(sizeof(gspnp_callbacks) == 9 * sizeof(void *));
     CHECK(sizeof(gspnp_config_file) == 8 + 5 * sizeof(gspnp_str) + 2 * sizeof(void *));
     CHECK(offsetof(gspnp_config_file, contents) == 8 + 3 * sizeof(gspnp_str));
@@ -48,6 +50,9 @@ int main(void) {
     CHECK(GSPNP_VERSION_NUMBER == GSPNP_VERSION_MAJOR * 10000 + GSPNP_VERSION_MINOR * 100 + GSPNP_VERSION_PATCH);
     CHECK(strcmp(gspnp_status_str(GSPNP_STATUS_BUFFER_TOO_SMALL), "buffer too small") == 0);
     CHECK(strcmp(gspnp_status_str(123456), "unknown status") == 0);
+    for (int status = GSPNP_STATUS_NULL_PARAMETER; status <= GSPNP_STATUS_WRONG_MODE; status++) {
+        CHECK(strcmp(gspnp_status_str(status), "unknown status") != 0);
+    }
 
     /* A failed call leaves a message for this thread; NULL arguments are refused. */
     CHECK(gspnp_server_config_set_port(NULL, 1) == GSPNP_STATUS_NULL_PARAMETER);

@@ -5,11 +5,11 @@
  *
  * Conventions (the same for every function):
  * - Every name starts with gspnp_ / GSPNP_.
- * - A fallible function returns gspnp_status; GSPNP_OK is 0, every error is >= 1000
+ * - A fallible function returns gspnp_status; GSPNP_STATUS_OK is 0, every error is >= 1000
  *   and its meaning never changes. gspnp_status_str() names it and
  *   gspnp_last_error_message() copies the calling thread's detailed message.
  * - Arguments: the object first, then inputs, then outputs. Outputs are written only
- *   when the function returns GSPNP_OK.
+ *   when the function returns GSPNP_STATUS_OK.
  * - Strings in are UTF-8 {pointer, length} pairs; (NULL, 0) is the empty string.
  * - Strings given to callbacks are borrowed gspnp_str views, valid only during the call.
  * - Objects from a _new function are released with the matching _free; _free(NULL) does
@@ -102,7 +102,8 @@ typedef enum {
   // The server is not in the mode this call needs (feed mode, or started without
   // callbacks for the pull API).
   GSPNP_STATUS_WRONG_MODE = 1028,
-  // No such phone (or other named thing) is known.
+  // The server knows no phone with this MAC (or was asked to re-provision a phone it
+  // never saw, with no address).
   GSPNP_STATUS_NOT_FOUND = 1029,
 } gspnp_status;
 
@@ -199,7 +200,7 @@ typedef enum {
   GSPNP_EVENT_KIND_LOG = 5,
   // Feed mode, a datagram to send: gspnp_event_transmit().
   GSPNP_EVENT_KIND_TRANSMIT = 6,
-  // Events were dropped: gspnp_event_dropped_count().
+  // Events were dropped: gspnp_event_dropped_kind() and gspnp_event_dropped_count().
   GSPNP_EVENT_KIND_EVENTS_DROPPED = 7,
   // A re-provisioning ended: gspnp_event_resync_result().
   GSPNP_EVENT_KIND_RESYNC_RESULT = 8,
@@ -321,9 +322,11 @@ typedef struct gspnp_profile gspnp_profile;
 // A rendered configuration file, owned by the host until gspnp_rendered_free().
 typedef struct gspnp_rendered gspnp_rendered;
 
-// A running server. Under the hood an `Arc`-free Rust object used from any thread:
-// every gspnp_server_* function may be called concurrently, and from inside the
-// server's own callbacks, except gspnp_server_stop() and gspnp_server_free().
+// A running server. Under the hood a Rust object shared (an `Arc`) by the calls in
+// progress: every gspnp_server_* function may be called from any thread, concurrently,
+// and from inside the server's own callbacks, except gspnp_server_stop() (it returns
+// GSPNP_STATUS_CALLED_FROM_CALLBACK there) and gspnp_server_free() (see there for
+// what may run while it does).
 typedef struct gspnp_server gspnp_server;
 
 // Settings for gspnp_server_start(). Create with gspnp_server_config_new(), change with
@@ -551,12 +554,28 @@ typedef struct {
   uint64_t events_dropped;
   // Datagrams the OS refused to send.
   uint64_t send_errors;
+  // Receive calls that failed (the socket error was logged).
+  uint64_t receive_errors;
+  // Host calls that panicked and were refused (a bug in a Rust host; C callbacks cannot panic).
+  uint64_t host_panics;
   // Log lines dropped because the host was slow (the only events ever dropped).
   uint64_t log_lines_dropped;
   // New phones left unanswered because the host was behind (they retry).
   uint64_t host_busy;
   // Times the server stopped answering new phones because the host was behind.
   uint64_t admission_pauses;
+  // Must-deliver events queued for the host and not yet handled (a gauge, now).
+  uint64_t host_backlog;
+  // Exchanges forgotten because a phone had too many at once.
+  uint64_t exchanges_evicted;
+  // Re-provisioning NOTIFYs started.
+  uint64_t resyncs_sent;
+  // Re-provisionings the phone accepted.
+  uint64_t resyncs_accepted;
+  // Re-provisionings that ended otherwise.
+  uint64_t resyncs_failed;
+  // Digest challenges answered.
+  uint64_t resync_challenges_answered;
 } gspnp_stats;
 
 #ifdef __cplusplus
@@ -802,9 +821,22 @@ gspnp_status gspnp_server_start(const gspnp_server_config *config,
 // GSPNP_STATUS_THREAD_PANICKED reports a gspnp bug; the server is stopped all the same.
 gspnp_status gspnp_server_stop(const gspnp_server *server);
 
-// Stops (as gspnp_server_stop()) and frees the server. NULL is a no-op. Must not be
-// called from one of the server's own callbacks: there it only asks the threads to
-// end and frees the server when they have.
+// Stops (as gspnp_server_stop()) and frees the server. NULL is a no-op.
+//
+// Allowed: calling it while other threads are inside calls on this server, such as
+// gspnp_server_next_event() waiting for an event or a gspnp_server_stop() joining the
+// threads. Those calls return (next_event with GSPNP_STATUS_STOPPED) and free returns
+// only once every one of them has returned, the threads are joined and
+// userdata_free has run.
+//
+// Not allowed (undefined behaviour): any call on the server that begins after free
+// was called, including a second free. A thread that loops on
+// gspnp_server_next_event() must not be able to call again: either free while it is
+// blocked and let it end on GSPNP_STATUS_STOPPED without another call, or call
+// gspnp_server_stop() first, join the thread (it gets GSPNP_STATUS_STOPPED), then free.
+//
+// From one of the server's own callbacks it does not wait: it asks the threads to end,
+// and the server goes once they and the calls in progress have.
 void gspnp_server_free(gspnp_server *server);
 
 // Writes the unicast port to `*port`: the one Via and Contact name, where phones answer

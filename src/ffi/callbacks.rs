@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use parking_lot::{Condvar, Mutex};
 
-use super::event::gspnp_event_kind;
+use super::abi::gspnp_event_kind;
 use super::resync::{gspnp_resync_result, result_mac};
 use super::strings::gspnp_str;
 use super::views::{gspnp_addr, gspnp_config_file, gspnp_device, gspnp_log_level, gspnp_notify_result, mac_text};

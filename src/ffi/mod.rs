@@ -4,7 +4,9 @@
 
 #[macro_use]
 mod guard;
+mod abi;
 mod callbacks;
+mod castable;
 mod decode;
 mod devices;
 mod event;
@@ -12,6 +14,7 @@ mod profile;
 mod resync;
 mod server;
 mod server_config;
+mod server_handle;
 mod status;
 mod strings;
 mod version;

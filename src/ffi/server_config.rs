@@ -3,6 +3,7 @@
 use std::ffi::c_char;
 use std::time::Duration;
 
+use super::castable::{borrow_mut, free, into_c, Castable};
 use super::guard::{guard, Failure};
 use super::status::gspnp_status;
 use super::strings::str_arg;
@@ -55,16 +56,8 @@ pub enum gspnp_rule_kind {
     GSPNP_RULE_KIND_MAC = 2,
 }
 
-pub(crate) fn config_ref<'a>(config: *const gspnp_server_config) -> Result<&'a ServerConfig, Failure> {
-    require!(config);
-    // SAFETY: a non-NULL config comes from gspnp_server_config_new (documented contract).
-    Ok(unsafe { &*config.cast::<ServerConfig>() })
-}
-
-fn config_mut<'a>(config: *mut gspnp_server_config) -> Result<&'a mut ServerConfig, Failure> {
-    require!(config);
-    // SAFETY: as in config_ref; the caller does not share it between threads.
-    Ok(unsafe { &mut *config.cast::<ServerConfig>() })
+impl Castable for gspnp_server_config {
+    type Rust = ServerConfig;
 }
 
 fn invalid(message: impl Into<String>) -> Failure {
@@ -77,19 +70,13 @@ fn invalid(message: impl Into<String>) -> Failure {
 /// gspnp_server_config_free().
 #[no_mangle]
 pub extern "C" fn gspnp_server_config_new() -> *mut gspnp_server_config {
-    super::guard::guard_value(std::ptr::null_mut(), || Box::into_raw(Box::new(ServerConfig::default())).cast())
+    super::guard::guard_value(std::ptr::null_mut(), || into_c(ServerConfig::default()))
 }
 
 /// Frees a config. NULL is a no-op.
 #[no_mangle]
 pub unsafe extern "C" fn gspnp_server_config_free(config: *mut gspnp_server_config) {
-    if config.is_null() {
-        return;
-    }
-    super::guard::guard_value((), || {
-        // SAFETY: it came from gspnp_server_config_new and is freed once (documented).
-        drop(unsafe { Box::from_raw(config.cast::<ServerConfig>()) });
-    })
+    super::guard::guard_value((), || free(config))
 }
 
 /// The multicast port (default 5060): phones' SUBSCRIBEs to 224.0.1.75 on this port are
@@ -99,7 +86,8 @@ pub unsafe extern "C" fn gspnp_server_config_free(config: *mut gspnp_server_conf
 #[no_mangle]
 pub extern "C" fn gspnp_server_config_set_port(config: *mut gspnp_server_config, port: u32) -> gspnp_status {
     guard(|| {
-        config_mut(config)?.port = udp_port(port)?;
+        let config = borrow_mut(config, "config")?;
+        config.port = u16::try_from(port).map_err(|_| invalid(format!("{port} is not a UDP port (0 to 65535)")))?;
         Ok(())
     })
 }
@@ -110,7 +98,7 @@ pub extern "C" fn gspnp_server_config_set_port(config: *mut gspnp_server_config,
 #[no_mangle]
 pub extern "C" fn gspnp_server_config_set_unicast_port(config: *mut gspnp_server_config, port: u32) -> gspnp_status {
     guard(|| {
-        config_mut(config)?.unicast_port = udp_port(port)?;
+        borrow_mut(config, "config")?.unicast_port = udp_port(port)?;
         Ok(())
     })
 }
@@ -129,7 +117,7 @@ pub unsafe extern "C" fn gspnp_server_config_add_interface(
     name_len: usize,
 ) -> gspnp_status {
     guard(|| {
-        let config = config_mut(config)?;
+        let config = borrow_mut(config, "config")?;
         // SAFETY: the caller passes name_len readable bytes at name.
         let name = unsafe { str_arg(name, name_len, "name") }?;
         if name.is_empty() || name.len() > 64 || name.chars().any(|c| c.is_control() || c.is_whitespace()) {
@@ -145,7 +133,7 @@ pub unsafe extern "C" fn gspnp_server_config_add_interface(
 #[no_mangle]
 pub extern "C" fn gspnp_server_config_set_multicast(config: *mut gspnp_server_config, enabled: bool) -> gspnp_status {
     guard(|| {
-        config_mut(config)?.multicast = enabled;
+        borrow_mut(config, "config")?.multicast = enabled;
         Ok(())
     })
 }
@@ -167,7 +155,7 @@ pub extern "C" fn gspnp_server_config_set_multicast(config: *mut gspnp_server_co
 #[no_mangle]
 pub extern "C" fn gspnp_server_config_set_feed_mode(config: *mut gspnp_server_config, enabled: bool) -> gspnp_status {
     guard(|| {
-        config_mut(config)?.feed_mode = enabled;
+        borrow_mut(config, "config")?.feed_mode = enabled;
         Ok(())
     })
 }
@@ -176,7 +164,7 @@ pub extern "C" fn gspnp_server_config_set_feed_mode(config: *mut gspnp_server_co
 #[no_mangle]
 pub extern "C" fn gspnp_server_config_set_mode(config: *mut gspnp_server_config, mode: u32) -> gspnp_status {
     guard(|| {
-        let config = config_mut(config)?;
+        let config = borrow_mut(config, "config")?;
         config.engine.mode = mode_from_int(mode)?;
         Ok(())
     })
@@ -194,7 +182,7 @@ pub(crate) fn mode_from_int(mode: u32) -> Result<Mode, Failure> {
 #[no_mangle]
 pub extern "C" fn gspnp_server_config_set_answer_code(config: *mut gspnp_server_config, code: u32) -> gspnp_status {
     guard(|| {
-        let config = config_mut(config)?;
+        let config = borrow_mut(config, "config")?;
         config.engine.answer = match code {
             200 => AnswerCode::Ok200,
             202 => AnswerCode::Accepted202,
@@ -215,7 +203,7 @@ pub unsafe extern "C" fn gspnp_server_config_set_url_template(
     template_len: usize,
 ) -> gspnp_status {
     guard(|| {
-        let config = config_mut(config)?;
+        let config = borrow_mut(config, "config")?;
         // SAFETY: the caller passes template_len readable bytes at template.
         let template = unsafe { str_arg(template, template_len, "template") }?;
         url::check_template(template).map_err(|e| Failure::new(gspnp_status::GSPNP_STATUS_BAD_URL_TEMPLATE, e.0))?;
@@ -234,7 +222,7 @@ pub extern "C" fn gspnp_server_config_set_timers(
     timeout_ms: u32,
 ) -> gspnp_status {
     guard(|| {
-        let config = config_mut(config)?;
+        let config = borrow_mut(config, "config")?;
         if t1_ms == 0 || t1_ms > t2_ms || timeout_ms < t1_ms || timeout_ms > 600_000 {
             return Err(invalid(format!(
                 "timers must satisfy 0 < t1 <= t2 and t1 <= timeout <= 600000 (got {t1_ms}, {t2_ms}, {timeout_ms})"
@@ -252,7 +240,7 @@ pub extern "C" fn gspnp_server_config_set_timers(
 #[no_mangle]
 pub extern "C" fn gspnp_server_config_set_cooldown(config: *mut gspnp_server_config, cooldown_ms: u32) -> gspnp_status {
     guard(|| {
-        config_mut(config)?.engine.cooldown = Duration::from_millis(cooldown_ms.into());
+        borrow_mut(config, "config")?.engine.cooldown = Duration::from_millis(cooldown_ms.into());
         Ok(())
     })
 }
@@ -265,7 +253,7 @@ pub extern "C" fn gspnp_server_config_set_max_devices(
     max_devices: usize,
 ) -> gspnp_status {
     guard(|| {
-        let config = config_mut(config)?;
+        let config = borrow_mut(config, "config")?;
         if max_devices == 0 || max_devices > 10_000_000 {
             return Err(invalid(format!("max_devices must be 1 to 10000000, not {max_devices}")));
         }
@@ -283,7 +271,7 @@ pub extern "C" fn gspnp_server_config_set_rate_limit(
     per_second: f64,
 ) -> gspnp_status {
     guard(|| {
-        let config = config_mut(config)?;
+        let config = borrow_mut(config, "config")?;
         if burst == 0 || !per_second.is_finite() || per_second <= 0.0 {
             return Err(invalid("the rate limit needs burst >= 1 and a positive, finite per_second"));
         }
@@ -304,7 +292,7 @@ pub extern "C" fn gspnp_server_config_set_event_queue(
     capacity: usize,
 ) -> gspnp_status {
     guard(|| {
-        let config = config_mut(config)?;
+        let config = borrow_mut(config, "config")?;
         if capacity == 0 || capacity > 1 << 24 {
             return Err(invalid("the event queue holds 1 to 16777216 events"));
         }
@@ -321,7 +309,7 @@ pub extern "C" fn gspnp_server_config_set_receive_buffer(
     bytes: usize,
 ) -> gspnp_status {
     guard(|| {
-        let config = config_mut(config)?;
+        let config = borrow_mut(config, "config")?;
         if !(64 << 10..=1 << 30).contains(&bytes) {
             return Err(invalid(format!("the receive buffer must be 64 KiB to 1 GiB, not {bytes} bytes")));
         }
@@ -341,7 +329,7 @@ pub unsafe extern "C" fn gspnp_server_config_add_rule(
     value_len: usize,
 ) -> gspnp_status {
     guard(|| {
-        let config = config_mut(config)?;
+        let config = borrow_mut(config, "config")?;
         // SAFETY: the caller passes value_len readable bytes at value.
         let value = unsafe { str_arg(value, value_len, "value") }?;
         let rule = match kind {
@@ -387,7 +375,7 @@ pub extern "C" fn gspnp_server_config_set_decision_timeout(
     timeout_ms: u32,
 ) -> gspnp_status {
     guard(|| {
-        let config = config_mut(config)?;
+        let config = borrow_mut(config, "config")?;
         if timeout_ms == 0 || timeout_ms > 3_600_000 {
             return Err(invalid(format!("the decision timeout must be 1 to 3600000 ms, not {timeout_ms}")));
         }
@@ -401,7 +389,7 @@ pub extern "C" fn gspnp_server_config_set_decision_timeout(
 #[no_mangle]
 pub extern "C" fn gspnp_server_config_set_log_level(config: *mut gspnp_server_config, level: u32) -> gspnp_status {
     guard(|| {
-        let config = config_mut(config)?;
+        let config = borrow_mut(config, "config")?;
         config.engine.log_level = match level {
             1 => LogLevel::Error,
             2 => LogLevel::Warn,

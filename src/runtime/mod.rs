@@ -289,7 +289,9 @@ impl Server {
             return Err(RuntimeError::CalledFromCallback);
         }
         self.shared.stopping.store(true, Ordering::Release);
-        let threads = std::mem::take(&mut *self.threads.lock());
+        // Held until both joins are done: a concurrent second stop returns only then.
+        let mut running = self.threads.lock();
+        let threads = std::mem::take(&mut *running);
         let Some(network) = threads.network else { return Ok(()) };
         // The stopping flag ends the loop at its next turn; the command and the wake-up
         // make that turn come now. A full queue is no obstacle: the flag suffices.
