@@ -19,6 +19,9 @@
 //!
 //! Some tests here found library defects (see SECURITY.md); they stay as guards.
 
+#[path = "common/random.rs"]
+mod random;
+
 use std::collections::HashSet;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, UdpSocket};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -34,6 +37,7 @@ use gspnp::provision::{Account, Format, Key, KeyKind, Profile};
 use gspnp::runtime::{Host, RuntimeError, Server, ServerConfig, ServerEvent};
 use gspnp::sip::{self, HeaderName, Method};
 use gspnp::Mac;
+use random::Random;
 
 /// Every test here runs alone: several count threads or load the machine.
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -43,23 +47,6 @@ fn serial() -> MutexGuard<'static, ()> {
 }
 
 const URL: &str = "http://127.0.0.1:8080/gspnp/faults/";
-
-/// xorshift64*: deterministic, so a failing run can be replayed.
-struct Random(u64);
-
-impl Random {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    /// True with probability `percent` / 100.
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-}
 
 /// A GRP2614-style ua-profile SUBSCRIBE from `from` for `mac` (upper-case hex).
 fn subscribe_text(mac: &str, from: SocketAddrV4, branch: &str) -> String {
