@@ -21,6 +21,9 @@
 //!
 //! Some tests here found library defects (see SECURITY.md); they stay as guards.
 
+#[path = "common/random.rs"]
+mod random;
+
 use std::collections::HashSet;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, UdpSocket};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -36,6 +39,7 @@ use gspnp::provision::{Account, Format, Key, KeyKind, Profile};
 use gspnp::runtime::{Decision, DroppedKind, Host, RuntimeError, Server, ServerConfig, ServerEvent};
 use gspnp::sip::{self, Method};
 use gspnp::Mac;
+use random::Random;
 
 mod phones;
 use phones::{answer_to, subscribe_text};
@@ -48,23 +52,6 @@ fn serial() -> MutexGuard<'static, ()> {
 }
 
 const URL: &str = "http://127.0.0.1:8080/gspnp/faults/";
-
-/// xorshift64*: deterministic, so a failing run can be replayed.
-struct Random(u64);
-
-impl Random {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    /// True with probability `percent` / 100.
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-}
 
 /// A phone on a loopback address of its own.
 struct Phone {
