@@ -395,7 +395,7 @@ impl Engine {
             if let Some(record) = self.devices.get_mut(&mac) {
                 record.token = Some(file.token);
             }
-            self.send_notify(now, exchange, file.url);
+            self.answer_and_notify(now, exchange, file.url);
         } else {
             self.file_refused(exchange, FailReason::Vetoed);
             log!(self, LogLevel::Info, "{mac}: the host refused its file; the phone is left alone");
