@@ -60,7 +60,7 @@ fn compact_subscribe(from: Ipv4Addr, mac: &str) -> String {
 fn notify_answer(from: Ipv4Addr) -> String {
     format!(
         "SIP/2.0 200 OK\r\n\
-         Via: SIP/2.0/UDP {PBX_IP}:5060;branch=z9hG4bK0123456789abcdef;rport\r\n\
+         Via: SIP/2.0/UDP {PBX_IP}:5062;branch=z9hG4bK0123456789abcdef;rport\r\n\
          From: <sip:{PBX_IP}>;tag=0123456789abcdef\r\n\
          To: <sip:{from}:5080>;tag=1\r\n\
          Call-ID: 0123456789abcdef@{PBX_IP}\r\n\
@@ -89,6 +89,10 @@ impl Drawn {
     }
 }
 
+/// The daemon's unicast port: where a forger on the LAN sends (the multicast group's
+/// port only hears datagrams sent to the group).
+const UNICAST_PORT: u16 = 5062;
+
 /// Sends `datagrams` from `source`:5080 (in the phone namespace), `gap` apart, then counts
 /// what comes back until nothing has for 2 s after Timer F (34 s in all).
 fn forge(lab_phone: &str, source: Ipv4Addr, datagrams: Vec<String>, gap: Duration) -> Drawn {
@@ -97,7 +101,7 @@ fn forge(lab_phone: &str, source: Ipv4Addr, datagrams: Vec<String>, gap: Duratio
     socket.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
     let mut drawn = Drawn::default();
     for datagram in &datagrams {
-        socket.send_to(datagram.as_bytes(), (PBX_IP, 5060)).unwrap();
+        socket.send_to(datagram.as_bytes(), (PBX_IP, UNICAST_PORT)).unwrap();
         drawn.sent_bytes += datagram.len();
         drawn.sent_datagrams += 1;
         std::thread::sleep(gap);
@@ -129,6 +133,7 @@ fn forged_sources_get_at_most_one_answer_and_one_notify_per_subscribe_and_nothin
             r#"
 [sip]
 interfaces = ["{link}"]
+unicast_port = {UNICAST_PORT}
 [http]
 listen = "{PBX_IP}:8080"
 public_url = "http://{PBX_IP}:8080/prov/"

@@ -13,7 +13,7 @@ use nix::unistd::Pid;
 
 fn config(sip_port: u16, http_port: u16, phones: &[(&str, &str)]) -> String {
     let mut text = format!(
-        "[sip]\nport = {sip_port}\nmulticast = false\ncooldown = 0\n[http]\nlisten = \"127.0.0.1:{http_port}\"\npublic_url = \"http://127.0.0.1:{http_port}/\"\n[defaults]\nsip_server = \"127.0.0.1\"\n"
+        "[sip]\nunicast_port = {sip_port}\nmulticast = false\ncooldown = 0\n[http]\nlisten = \"127.0.0.1:{http_port}\"\npublic_url = \"http://127.0.0.1:{http_port}/\"\n[defaults]\nsip_server = \"127.0.0.1\"\n"
     );
     for (mac, user) in phones {
         text.push_str(&format!("[[phone]]\nmac = \"{mac}\"\n[[phone.account]]\nuser = \"{user}\"\n"));

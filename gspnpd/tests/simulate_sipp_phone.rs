@@ -64,8 +64,9 @@ fn the_sipp_phone_accepts_a_check_sync_retried_with_the_right_credentials() {
 }
 
 #[test]
-fn the_sipp_phone_fails_on_a_wrong_password() {
+fn the_sipp_phone_challenges_a_wrong_password_again_and_fails() {
     let (output, answer) = run("guess");
-    assert!(answer.starts_with("SIP/2.0 403"), "{answer}");
+    // As a GRP does: a wrong answer draws a second challenge.
+    assert!(answer.starts_with("SIP/2.0 401"), "{answer}");
     assert!(!output.status.success());
 }

@@ -21,7 +21,7 @@ fn config(sip_port: u16, http_port: u16, https_port: u16, level: &str) -> String
     format!(
         r#"
 [sip]
-port = {sip_port}
+unicast_port = {sip_port}
 multicast = false
 rate_limit = {{ burst = 100000, per_second = 100000.0 }}
 [http]

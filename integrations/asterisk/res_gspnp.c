@@ -110,17 +110,17 @@ static void on_device(void *userdata, const gspnp_device *device, bool is_new)
 	ao2_cleanup(conf);
 }
 
-static bool on_config(void *userdata, const gspnp_config_file *file)
+static uint32_t on_config(void *userdata, const gspnp_config_file *file)
 {
 	char mac[GSPNP_MAC_SIZE];
 
 	copy_str(mac, sizeof(mac), file->mac);
 	if (gspnp_ast_file_store(file)) {
 		ast_log(LOG_WARNING, "gspnp: no memory to keep the file of %s; not notified\n", mac);
-		return false;
+		return GSPNP_DECISION_REFUSE;
 	}
 	gspnp_ast_phone_set_state(mac, "file ready");
-	return true;
+	return GSPNP_DECISION_ACCEPT;
 }
 
 static void on_notify_result(void *userdata, const gspnp_notify_result *result)
@@ -150,10 +150,11 @@ static void on_transmit(void *userdata, const uint8_t *data, size_t len, gspnp_a
 	gspnp_ast_sip_transmit(data, len, destination);
 }
 
-static void on_events_dropped(void *userdata, uint64_t count)
+static void on_events_dropped(void *userdata, gspnp_event_kind kind, uint64_t count)
 {
-	ast_log(LOG_WARNING, "gspnp: %llu events dropped: Asterisk fell behind a storm of phones\n",
-		(unsigned long long) count);
+	/* Only log lines are ever dropped (gspnp's lanes keep everything else). */
+	ast_log(LOG_WARNING, "gspnp: %llu events of kind %u dropped: Asterisk fell behind a storm of phones\n",
+		(unsigned long long) count, (unsigned) kind);
 }
 
 /* Logs a failed gspnp call with the library's own message. */

@@ -50,7 +50,7 @@ mod tests {
 
     #[test]
     fn every_status_has_a_description_and_values_never_move() {
-        assert_eq!(gspnp_status::ALL.len(), gspnp_status::GSPNP_STATUS_WRONG_MODE as usize - 1000 + 2);
+        assert_eq!(gspnp_status::ALL.len(), gspnp_status::GSPNP_STATUS_NOT_FOUND as usize - 1000 + 2);
         assert_eq!(gspnp_status::GSPNP_STATUS_OK as c_int, 0);
         assert_eq!(gspnp_status::GSPNP_STATUS_NULL_PARAMETER as c_int, 1000);
         assert_eq!(gspnp_status::GSPNP_STATUS_UNKNOWN_MODEL as c_int, 1025);
