@@ -16,8 +16,20 @@ from __future__ import annotations
 from . import _lib
 from ._callbacks import log_to_logging
 from ._lib import Address
-from .config import AnswerCode, Mode, ModeLike, ModeName, Rule, RuleKind, RuleKindName, ServerConfig
+from .config import (
+    AnswerCode,
+    LogLevelLike,
+    LogLevelName,
+    Mode,
+    ModeLike,
+    ModeName,
+    Rule,
+    RuleKind,
+    RuleKindName,
+    ServerConfig,
+)
 from .decode import decode
+from .devices import DeviceState, Failure, KnownDevice
 from .errors import (
     AddressInUse,
     AlreadyRunning,
@@ -44,14 +56,19 @@ from .errors import (
 )
 from .events import (
     ConfigFile,
+    Decision,
     Device,
     DeviceEvent,
     Event,
+    EventKind,
     EventsDropped,
     LogLevel,
     LogLine,
     NotifyOutcome,
     NotifyResult,
+    ResyncKind,
+    ResyncOutcome,
+    ResyncResult,
     Transmit,
 )
 from .profile import Account, Key, Profile, Rendered, render
@@ -68,7 +85,7 @@ def version() -> str:
 
 
 def abi_version() -> int:
-    """The ABI generation of the loaded C library (this wrapper supports 0)."""
+    """The ABI generation of the loaded C library (this wrapper supports 1)."""
     return int(_lib.library().gspnp_abi_version())
 
 
@@ -82,33 +99,42 @@ __all__ = [
     "Busy",
     "CalledFromCallback",
     "ConfigFile",
+    "Decision",
     "DecodeError",
     "Device",
     "DeviceEvent",
+    "DeviceState",
     "Event",
+    "EventKind",
     "EventsDropped",
+    "Failure",
     "GspnpError",
     "InternalError",
-    "WrongMode",
-    "NotFound",
     "InvalidValue",
     "IoError",
     "Key",
+    "KnownDevice",
     "LibraryNotFound",
     "LimitExceeded",
     "LogLevel",
+    "LogLevelLike",
+    "LogLevelName",
     "LogLine",
     "Mode",
     "ModeLike",
     "ModeName",
     "NoMac",
     "NoSuchInterface",
+    "NotFound",
     "NotUaProfile",
     "NotifyOutcome",
     "NotifyResult",
     "ParseError",
     "Profile",
     "Rendered",
+    "ResyncKind",
+    "ResyncOutcome",
+    "ResyncResult",
     "Rule",
     "RuleKind",
     "RuleKindName",
@@ -120,6 +146,7 @@ __all__ = [
     "Timeout",
     "Transmit",
     "UnsupportedLibrary",
+    "WrongMode",
     "abi_version",
     "decode",
     "log_to_logging",

@@ -1,10 +1,15 @@
 """Python callables as the library's ``gspnp_callbacks``.
 
-The library calls them on its callback thread; ctypes takes the GIL for each call.
-Every trampoline here copies the borrowed views into Python objects before the user
-callable sees them, catches and logs whatever the callable raises (an exception in
-``on_config`` refuses the file), and is kept alive until the library confirms, by
-calling ``userdata_free``, that no callback can run any more.
+The library calls them on two threads of its own ("lanes", which may run at the same
+time): the provisioning lane (``on_config``, ``on_notify_result``, ``on_transmit``,
+``on_resync_result``) and the devices lane (``on_device``, ``on_log``,
+``on_events_dropped``); ctypes takes the GIL for each call. Every trampoline here
+copies the borrowed views into Python objects before the user callable sees them,
+catches and logs whatever the callable raises (an exception in ``on_config`` refuses
+the file), and is kept alive until the library confirms, by calling
+``userdata_free``, that no callback can run any more. What trampolines share is
+read-only once the server started, or per thread (``threading.local``), so both lanes
+may run them at once; the user's callables must themselves lock what they share.
 """
 
 from __future__ import annotations
@@ -12,22 +17,23 @@ from __future__ import annotations
 import logging
 import threading
 import weakref
-from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
 
 from . import _lib
 from ._lib import Address
-from .events import ConfigFile, Device, LogLevel, NotifyResult
+from .events import ConfigFile, Decision, Device, EventKind, LogLevel, NotifyResult, ResyncResult, _enum_or_int
 
 logger = logging.getLogger("gspnp")
 library_logger = logging.getLogger("gspnp.library")
 """Where library log lines go when a server with callbacks has no ``on_log``."""
 
 OnDevice = Callable[[Device, bool], Any]
-OnConfig = Callable[[ConfigFile], bool]
+OnConfig = Callable[[ConfigFile], Union[bool, Decision]]
 OnNotifyResult = Callable[[NotifyResult], Any]
+OnResyncResult = Callable[[ResyncResult], Any]
 OnLog = Callable[[LogLevel, str], Any]
 OnTransmit = Callable[[bytes, Address, Address], Any]
-OnEventsDropped = Callable[[int], Any]
+OnEventsDropped = Callable[[EventKind, int], Any]
 
 _LOGGING_LEVELS = {
     LogLevel.ERROR: logging.ERROR,
@@ -49,41 +55,84 @@ def _log_level(value: int) -> LogLevel:
         return LogLevel.INFO
 
 
-_CALLS: Dict[str, Tuple[Any, Callable[..., Any], Any]] = {
-    # name: (CFUNCTYPE, how to call the user callable with the C arguments, fallback)
+def decision(returned: Any) -> Decision:
+    """What ``on_config`` returned as the library's decision: a :class:`Decision`, or
+    True/False for ACCEPT/REFUSE. Anything else is logged and refuses the file."""
+    if isinstance(returned, Decision):
+        return returned
+    if isinstance(returned, bool):
+        return Decision.ACCEPT if returned else Decision.REFUSE
+    logger.error("on_config returned %r, not a bool or a gspnp.Decision; the file is refused", returned)
+    return Decision.REFUSE
+
+
+PROVISIONING_LANE = "gspnp-provision"
+DEVICES_LANE = "gspnp-devices"
+"""The names :mod:`threading` shows for the library's two callback threads."""
+
+_CALLS: Dict[str, Tuple[Any, Callable[..., Any], Any, str]] = {
+    # name: (CFUNCTYPE, how to call the user callable with the C arguments, fallback, lane)
     "on_device": (
         _lib.on_device_fn,
         lambda user, device, is_new: user(Device._from_c(device.contents), bool(is_new)),
         None,
+        DEVICES_LANE,
     ),
-    "on_config": (_lib.on_config_fn, lambda user, file: bool(user(ConfigFile._from_c(file.contents))), False),
+    "on_config": (
+        _lib.on_config_fn,
+        lambda user, file: int(decision(user(ConfigFile._from_c(file.contents)))),
+        int(Decision.REFUSE),
+        PROVISIONING_LANE,
+    ),
     "on_notify_result": (
         _lib.on_notify_result_fn,
         lambda user, result: user(NotifyResult._from_c(result.contents)),
         None,
+        PROVISIONING_LANE,
     ),
-    "on_log": (_lib.on_log_fn, lambda user, level, line: user(_log_level(level), _lib.read_str(line)), None),
+    "on_log": (
+        _lib.on_log_fn,
+        lambda user, level, line: user(_log_level(level), _lib.read_str(line)),
+        None,
+        DEVICES_LANE,
+    ),
     "on_transmit": (
         _lib.on_transmit_fn,
         lambda user, data, length, destination, source: user(
             _lib.read_bytes(data, length), _lib.read_address(destination), _lib.read_address(source)
         ),
         None,
+        PROVISIONING_LANE,
     ),
-    "on_events_dropped": (_lib.on_events_dropped_fn, lambda user, count: user(count), None),
+    "on_events_dropped": (
+        _lib.on_events_dropped_fn,
+        lambda user, kind, count: user(_enum_or_int(EventKind, kind), count),
+        None,
+        DEVICES_LANE,
+    ),
+    "on_resync_result": (
+        _lib.on_resync_result_fn,
+        lambda user, result: user(ResyncResult._from_c(result.contents)),
+        None,
+        PROVISIONING_LANE,
+    ),
 }
 """Every callback of gspnp_callbacks but userdata_free. The fallback is what the
-library gets when the user callable raises (False: refuse the file)."""
-
-CALLBACK_THREAD_NAME = "gspnp-callbacks"
-"""The name :mod:`threading` shows for the library's callback thread."""
+library gets when the user callable raises (REFUSE for a file); the lane is the
+library thread that calls it."""
 
 
-def _name_callback_thread() -> None:
-    """Names the calling (library-created) thread for threading and logging."""
+_DUMMY_THREAD: type = getattr(threading, "_DummyThread", type(None))
+"""What :func:`threading.current_thread` gives on a thread Python did not start."""
+
+
+def _name_callback_thread(lane: str) -> None:
+    """Names the calling (library-created) thread after its lane, for threading and
+    logging. At every call: :mod:`threading` keeps the object of an ended foreign
+    thread, and a new thread that reuses its identifier gets it, name included."""
     thread = threading.current_thread()
-    if thread.name.startswith("Dummy-"):
-        thread.name = CALLBACK_THREAD_NAME
+    if thread.name != lane and isinstance(thread, _DUMMY_THREAD):
+        thread.name = lane
 
 
 class CallbackSet:
@@ -125,10 +174,10 @@ class Trampolines:
 
     def _install(self, name: str, target: "weakref.ref[CallbackSet]") -> None:
         """Sets ``struct.<name>`` to a trampoline that calls the ``name`` callable."""
-        function_type, call, fallback = _CALLS[name]
+        function_type, call, fallback, lane = _CALLS[name]
 
         def trampoline(_userdata: Optional[int], *arguments: Any) -> Any:
-            _name_callback_thread()
+            _name_callback_thread(lane)
             callbacks = target()
             if callbacks is None:  # the server is being collected
                 return fallback

@@ -22,7 +22,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Type, T
 
 from .errors import InternalError, InvalidValue, LibraryNotFound, Status, UnsupportedLibrary, error_for_status
 
-SUPPORTED_ABI_VERSIONS = frozenset({0})
+SUPPORTED_ABI_VERSIONS = frozenset({1})
 """The ABI generations (``gspnp_abi_version()``) this wrapper was written for."""
 
 LIBRARY_ENVIRONMENT_VARIABLE = "GSPNP_LIBRARY"
@@ -69,6 +69,10 @@ class gspnp_event(_Opaque):
     pass
 
 
+class gspnp_device_list(_Opaque):
+    pass
+
+
 class gspnp_str(ctypes.Structure):
     _fields_ = [("data", ctypes.c_void_p), ("len", ctypes.c_size_t)]
 
@@ -90,6 +94,21 @@ class gspnp_device(ctypes.Structure):
     ]
 
 
+class gspnp_known_device(ctypes.Structure):
+    _fields_ = [
+        ("device", gspnp_device),
+        ("state", ctypes.c_int),
+        ("failure", ctypes.c_int),
+        ("first_seen_ms", ctypes.c_uint64),
+        ("last_seen_ms", ctypes.c_uint64),
+        ("subscribes", ctypes.c_uint64),
+        ("assigned", ctypes.c_bool),
+        ("has_last_notify", ctypes.c_bool),
+        ("last_notify_outcome", ctypes.c_int),
+        ("last_notify_status", ctypes.c_uint16),
+    ]
+
+
 class gspnp_config_file(ctypes.Structure):
     _fields_ = [
         ("ticket", ctypes.c_uint64),
@@ -100,6 +119,16 @@ class gspnp_config_file(ctypes.Structure):
         ("contents_len", ctypes.c_size_t),
         ("url", gspnp_str),
         ("token", gspnp_str),
+    ]
+
+
+class gspnp_resync_result(ctypes.Structure):
+    _fields_ = [
+        ("mac", gspnp_str),
+        ("destination", gspnp_addr),
+        ("kind", ctypes.c_int),
+        ("outcome", ctypes.c_int),
+        ("status_code", ctypes.c_uint16),
     ]
 
 
@@ -116,14 +145,14 @@ class gspnp_notify_result(ctypes.Structure):
 
 userdata_free_fn = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
 on_device_fn = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.POINTER(gspnp_device), ctypes.c_bool)
-on_config_fn = ctypes.CFUNCTYPE(ctypes.c_bool, ctypes.c_void_p, ctypes.POINTER(gspnp_config_file))
+on_config_fn = ctypes.CFUNCTYPE(ctypes.c_uint32, ctypes.c_void_p, ctypes.POINTER(gspnp_config_file))
 on_notify_result_fn = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.POINTER(gspnp_notify_result))
 on_log_fn = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int, gspnp_str)
 on_transmit_fn = ctypes.CFUNCTYPE(
     None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t, gspnp_addr, gspnp_addr
 )
-on_events_dropped_fn = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_uint64)
-on_resync_result_fn = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)
+on_events_dropped_fn = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int, ctypes.c_uint64)
+on_resync_result_fn = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.POINTER(gspnp_resync_result))
 
 
 class gspnp_callbacks(ctypes.Structure):
@@ -147,6 +176,7 @@ _span = (ctypes.c_char_p, ctypes.c_size_t)  # a {pointer, length} string or byte
 _server = _P(gspnp_server)
 _config = _P(gspnp_server_config)
 _profile = _P(gspnp_profile)
+_list = _P(gspnp_device_list)
 _STATUS = "status"  # restype marker: gspnp_status, checked by errcheck
 
 _PROTOTYPES: Dict[str, Tuple[Any, Sequence[Any]]] = {
@@ -193,6 +223,8 @@ _PROTOTYPES: Dict[str, Tuple[Any, Sequence[Any]]] = {
     "gspnp_server_config_set_event_queue": (_STATUS, (_config, ctypes.c_size_t)),
     "gspnp_server_config_set_receive_buffer": (_STATUS, (_config, ctypes.c_size_t)),
     "gspnp_server_config_add_rule": (_STATUS, (_config, ctypes.c_bool, ctypes.c_uint32, *_span)),
+    "gspnp_server_config_set_decision_timeout": (_STATUS, (_config, ctypes.c_uint32)),
+    "gspnp_server_config_set_log_level": (_STATUS, (_config, ctypes.c_uint32)),
     # servers
     "gspnp_server_start": (_STATUS, (_config, _P(gspnp_callbacks), _P(_server))),
     "gspnp_server_stop": (_STATUS, (_server,)),
@@ -208,18 +240,28 @@ _PROTOTYPES: Dict[str, Tuple[Any, Sequence[Any]]] = {
     "gspnp_server_feed": (_STATUS, (_server, *_span, gspnp_addr, gspnp_addr)),
     "gspnp_server_stats": (_STATUS, (_server, ctypes.c_void_p)),
     "gspnp_server_next_event": (_STATUS, (_server, ctypes.c_uint32, _P(_P(gspnp_event)))),
+    "gspnp_server_resync": (_STATUS, (_server, *_span, ctypes.c_uint32, ctypes.c_uint32, *_span, *_span, *_span)),
+    # read-back of the phones a server knows
+    "gspnp_server_devices": (_STATUS, (_server, _P(_list))),
+    "gspnp_server_device": (_STATUS, (_server, *_span, _P(_list))),
+    "gspnp_server_forget": (_STATUS, (_server, *_span)),
+    "gspnp_device_list_len": (ctypes.c_size_t, (_list,)),
+    "gspnp_device_list_get": (_STATUS, (_list, ctypes.c_size_t, _P(gspnp_known_device))),
+    "gspnp_device_list_free": (None, (_list,)),
     # events (pull API)
     "gspnp_event_free": (None, (_P(gspnp_event),)),
     "gspnp_event_get_kind": (ctypes.c_uint32, (_P(gspnp_event),)),
     "gspnp_event_device": (_STATUS, (_P(gspnp_event), _P(gspnp_device))),
     "gspnp_event_config_file": (_STATUS, (_P(gspnp_event), _P(gspnp_config_file))),
     "gspnp_event_notify_result": (_STATUS, (_P(gspnp_event), _P(gspnp_notify_result))),
+    "gspnp_event_resync_result": (_STATUS, (_P(gspnp_event), _P(gspnp_resync_result))),
     "gspnp_event_log": (_STATUS, (_P(gspnp_event), _P(ctypes.c_int), _P(gspnp_str))),
     "gspnp_event_transmit": (
         _STATUS,
         (_P(gspnp_event), _P(ctypes.c_void_p), _P(ctypes.c_size_t), _P(gspnp_addr), _P(gspnp_addr)),
     ),
     "gspnp_event_dropped_count": (ctypes.c_uint64, (_P(gspnp_event),)),
+    "gspnp_event_dropped_kind": (ctypes.c_uint32, (_P(gspnp_event),)),
 }
 
 

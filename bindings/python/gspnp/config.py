@@ -11,11 +11,12 @@ from __future__ import annotations
 import ctypes
 import enum
 from dataclasses import dataclass
-from typing import Any, Literal, Optional, Sequence, Tuple, Type, Union
+from typing import Any, Dict, Literal, Optional, Sequence, Tuple, Type, Union
 
 from . import _lib
 from ._lib import Owned
 from .errors import InvalidValue, Status
+from .events import LogLevel
 
 
 class Mode(enum.IntEnum):
@@ -64,6 +65,12 @@ ModeName = Literal["off", "discover", "provision"]
 
 ModeLike = Union[Mode, ModeName, int]
 """A mode as :class:`Mode`, its name (``"discover"``) or its number."""
+
+LogLevelName = Literal["error", "warn", "info", "debug"]
+"""A log level by name."""
+
+LogLevelLike = Union[LogLevel, LogLevelName, int]
+"""A log level as :class:`LogLevel`, its name (``"debug"``) or its number."""
 
 AnswerCode = Literal[200, 202]
 """The codes a SUBSCRIBE may be answered with."""
@@ -117,6 +124,20 @@ def mode_value(mode: ModeLike) -> int:
     return _enum_value(Mode, mode, "mode")
 
 
+def log_level_value(level: LogLevelLike) -> int:
+    """The ``gspnp_log_level`` number of ``level``; InvalidValue for an unknown name."""
+    return _enum_value(LogLevel, level, "log level")
+
+
+def log_level_for_logging(logging_level: int) -> LogLevel:
+    """The least severe library level a :mod:`logging` logger at ``logging_level``
+    would let through (DEBUG and below: DEBUG; above ERROR: ERROR)."""
+    for level, threshold in ((LogLevel.DEBUG, 10), (LogLevel.INFO, 20), (LogLevel.WARN, 30)):
+        if logging_level <= threshold:
+            return level
+    return LogLevel.ERROR
+
+
 @dataclass(frozen=True)
 class ServerConfig:
     """Settings of a :class:`gspnp.Server`; None means the library's default."""
@@ -151,10 +172,17 @@ class ServerConfig:
     """The socket's receive buffer in bytes (default 4 MiB; 64 KiB to 1 GiB)."""
     rules: Sequence[Rule] = ()
     """Allow and deny rules."""
+    log_level: Optional[LogLevelLike] = None
+    """The least severe library log line made (lines below it cost nothing). None:
+    what the ``gspnp.library`` logger lets through when lines go to :mod:`logging`
+    (see :class:`gspnp.Server`), else the library's default, INFO."""
+    decision_timeout: Optional[float] = None
+    """Seconds a file offered to ``on_config`` (or as a ConfigFile event) waits for its
+    decision (default 10; up to 3600). At the limit it counts as refused."""
 
     def __post_init__(self) -> None:
         _number = (int, float)
-        optional = {
+        optional: Dict[str, Union[type, Tuple[type, ...]]] = {
             "port": int,
             "multicast": bool,
             "feed_mode": bool,
@@ -165,6 +193,8 @@ class ServerConfig:
             "max_devices": int,
             "event_queue": int,
             "receive_buffer": int,
+            "log_level": (LogLevel, str, int),
+            "decision_timeout": _number,
         }
         for name, kinds in optional.items():
             value = getattr(self, name)
@@ -177,8 +207,9 @@ class ServerConfig:
         if self.rate_limit is not None:
             _check_tuple("rate_limit", self.rate_limit, ((int,), _number))
 
-    def to_c(self) -> Owned:
-        """The library's ``gspnp_server_config`` with these settings.
+    def to_c(self, default_log_level: Optional[LogLevel] = None) -> Owned:
+        """The library's ``gspnp_server_config`` with these settings, and
+        ``default_log_level`` when ``log_level`` is None (and it is not).
 
         Raises the library's refusal of the first bad setting (InvalidValue,
         BadUrlTemplate); nothing is leaked then.
@@ -187,6 +218,9 @@ class ServerConfig:
         handle = Owned(lib.gspnp_server_config_new(), lib.gspnp_server_config_free, "gspnp_server_config_new")
         try:
             self._apply(lib, handle.pointer)
+            level = self.log_level if self.log_level is not None else default_log_level
+            if level is not None:
+                lib.gspnp_server_config_set_log_level(handle.pointer, log_level_value(level))
         except BaseException:
             handle.close()
             raise
@@ -230,6 +264,9 @@ class ServerConfig:
         if self.receive_buffer is not None:
             size = _lib.unsigned(self.receive_buffer, _lib.SIZE_BITS, "receive_buffer")
             c.gspnp_server_config_set_receive_buffer(config, size)
+        if self.decision_timeout is not None:
+            decision_timeout = _lib.milliseconds(self.decision_timeout, "decision_timeout")
+            c.gspnp_server_config_set_decision_timeout(config, decision_timeout)
         for rule in self.rules:
             kind = _enum_value(RuleKind, rule.kind, "rule kind")
             c.gspnp_server_config_add_rule(config, rule.allow, kind, *_lib.text(rule.value, "rule value"))

@@ -10,10 +10,12 @@ from __future__ import annotations
 import ctypes
 import enum
 from dataclasses import dataclass, field
-from typing import Optional, Union
+from typing import Optional, Type, TypeVar, Union
 
 from . import _lib
 from ._lib import Address
+
+_E = TypeVar("_E", bound=enum.IntEnum)
 
 
 class LogLevel(enum.IntEnum):
@@ -31,6 +33,70 @@ class NotifyOutcome(enum.IntEnum):
     ACKNOWLEDGED = 0
     REJECTED = 1
     TIMED_OUT = 2
+
+
+class Decision(enum.IntEnum):
+    """What ``on_config`` returns (``gspnp_decision``); True and False mean ACCEPT and
+    REFUSE."""
+
+    REFUSE = 0
+    """Leave the phone alone."""
+    ACCEPT = 1
+    """Send the NOTIFY: the file is stored where its URL serves it."""
+    LATER = 2
+    """:meth:`gspnp.Server.decide` will come with the file's ticket, from any thread,
+    within the decision limit (``decision_timeout``); at the limit the file counts as
+    refused."""
+
+
+class ResyncKind(enum.IntEnum):
+    """What :meth:`gspnp.Server.resync` asks a phone to do (``gspnp_resync_kind``)."""
+
+    CHECK_SYNC = 1
+    """Fetch its file again (``Event: check-sync``)."""
+    REBOOT = 2
+    """Reboot, and fetch its file (``Event: check-sync;reboot=true``)."""
+    RESYNC = 3
+    """Grandstream's other accepted form (``Event: resync``)."""
+
+
+class ResyncOutcome(enum.IntEnum):
+    """How a re-provisioning ended (``gspnp_resync_outcome``)."""
+
+    ACCEPTED = 1
+    """The phone accepted (2xx): it fetches its file or reboots."""
+    REJECTED = 2
+    """The phone refused with ``status_code`` (not a challenge)."""
+    AUTH_REFUSED = 3
+    """The phone challenged the authenticated retry too (wrong credentials), or its
+    challenge could not be answered safely."""
+    NO_CREDENTIALS = 4
+    """The phone challenged and there were no credentials to answer with."""
+    TIMED_OUT = 5
+    """No final answer in time; ``status_code`` is 0."""
+
+
+class EventKind(enum.IntEnum):
+    """The kinds of library events (``gspnp_event_kind``); :class:`EventsDropped` says
+    which kind was dropped (only ever LOG)."""
+
+    DISCOVERED = 1
+    UPDATED = 2
+    CONFIG_READY = 3
+    NOTIFY_RESULT = 4
+    LOG = 5
+    TRANSMIT = 6
+    EVENTS_DROPPED = 7
+    RESYNC_RESULT = 8
+
+
+def _enum_or_int(enum_type: Type[_E], value: int) -> Union[_E, int]:
+    """``value`` as a member of ``enum_type``, or the plain number when this wrapper
+    does not know it (a newer library)."""
+    try:
+        return enum_type(value)
+    except ValueError:
+        return value
 
 
 @dataclass(frozen=True)
@@ -107,6 +173,26 @@ class NotifyResult:
 
 
 @dataclass(frozen=True)
+class ResyncResult:
+    """The outcome of one :meth:`gspnp.Server.resync`."""
+
+    mac: str
+    destination: Address
+    """Where the NOTIFY went."""
+    kind: ResyncKind
+    """What it asked."""
+    outcome: ResyncOutcome
+    status_code: int
+    """The phone's final SIP status code; 0 when it timed out."""
+
+    @classmethod
+    def _from_c(cls, view: _lib.gspnp_resync_result) -> ResyncResult:
+        return _lib.copy_struct(
+            cls, view, kind=_enum_or_int(ResyncKind, view.kind), outcome=_enum_or_int(ResyncOutcome, view.outcome)
+        )
+
+
+@dataclass(frozen=True)
 class LogLine:
     """A library log line; it never contains a password or a URL token."""
 
@@ -125,26 +211,20 @@ class Transmit:
 
 @dataclass(frozen=True)
 class EventsDropped:
-    """``count`` events were dropped because the host was too slow."""
+    """``count`` events of ``kind`` were dropped because the host was too slow. Only
+    log lines (``EventKind.LOG``) ever are; phones, files and results never are."""
 
+    kind: EventKind
     count: int
 
 
-Event = Union[DeviceEvent, ConfigFile, NotifyResult, LogLine, Transmit, EventsDropped]
-"""Anything :meth:`gspnp.Server.events` yields."""
+Event = Union[DeviceEvent, ConfigFile, NotifyResult, ResyncResult, Transmit, EventsDropped]
+"""Anything :meth:`gspnp.Server.events` yields (log lines go to :mod:`logging`)."""
+
+_EventKind = EventKind
 
 
-class _EventKind(enum.IntEnum):
-    DISCOVERED = 1
-    UPDATED = 2
-    CONFIG_READY = 3
-    NOTIFY_RESULT = 4
-    LOG = 5
-    TRANSMIT = 6
-    EVENTS_DROPPED = 7
-
-
-def read_event(lib: ctypes.CDLL, event: ctypes._Pointer) -> Optional[Event]:  # type: ignore[type-arg]
+def read_event(lib: ctypes.CDLL, event: ctypes._Pointer) -> Optional[Union[Event, LogLine]]:  # type: ignore[type-arg]
     """A copy of the library event ``event`` (which the caller still frees); None for
     a kind this wrapper does not know (from a newer library)."""
     try:
@@ -163,6 +243,10 @@ def read_event(lib: ctypes.CDLL, event: ctypes._Pointer) -> Optional[Event]:  # 
         result = _lib.gspnp_notify_result()
         lib.gspnp_event_notify_result(event, ctypes.byref(result))
         return NotifyResult._from_c(result)
+    if kind is _EventKind.RESYNC_RESULT:
+        resync = _lib.gspnp_resync_result()
+        lib.gspnp_event_resync_result(event, ctypes.byref(resync))
+        return ResyncResult._from_c(resync)
     if kind is _EventKind.LOG:
         level, line = ctypes.c_int(), _lib.gspnp_str()
         lib.gspnp_event_log(event, ctypes.byref(level), ctypes.byref(line))
@@ -178,4 +262,5 @@ def read_event(lib: ctypes.CDLL, event: ctypes._Pointer) -> Optional[Event]:  # 
             _lib.read_address(destination),
             _lib.read_address(source),
         )
-    return EventsDropped(lib.gspnp_event_dropped_count(event))
+    dropped_kind = _enum_or_int(EventKind, lib.gspnp_event_dropped_kind(event))
+    return EventsDropped(dropped_kind, lib.gspnp_event_dropped_count(event))  # type: ignore[arg-type]

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
-import logging
 import time
 import warnings
 import weakref
-from typing import Any, AsyncIterator, Iterator, Optional, Sequence, Tuple
+from typing import Any, AsyncIterator, Iterator, List, Optional, Sequence, Tuple, Union
 
 from . import _handle, _lib
 from ._aio import AsyncEvents
@@ -19,15 +18,18 @@ from ._callbacks import (
     OnEventsDropped,
     OnLog,
     OnNotifyResult,
+    OnResyncResult,
     OnTransmit,
     Trampolines,
+    library_logger,
     log_to_logging,
 )
 from ._handle import ServerHandle
 from ._lib import Address
-from .config import AnswerCode, ModeLike, Rule, ServerConfig, mode_value
-from .errors import AlreadyRunning, Status, Stopped, Timeout
-from .events import Event, LogLine, read_event
+from .config import AnswerCode, LogLevelLike, ModeLike, Rule, ServerConfig, log_level_for_logging, mode_value
+from .devices import KnownDevice, read_device_list
+from .errors import AlreadyRunning, NotFound, Status, Stopped, Timeout
+from .events import Event, LogLine, ResyncKind, read_event
 from .profile import Profile
 from .stats import Stats, read_stats
 
@@ -60,11 +62,20 @@ class Server:
     Configure it with a :class:`ServerConfig` or the same settings as keywords
     (``port=0, multicast=False, ...``); a wrong type or value raises TypeError or
     ValueError (:class:`InvalidValue`) naming the setting, here. Events go either to
-    callbacks (any ``on_*`` given; they run on the library's callback thread, named
-    ``gspnp-callbacks``, and library log lines go to the ``gspnp.library`` logger
-    unless ``on_log`` is given) or, with no callbacks, to :meth:`events` /
-    :meth:`next_event` / :meth:`aevents`, which send log lines to the ``gspnp.library``
-    logger instead of yielding them.
+    callbacks (any ``on_*`` given) or, with no callbacks, to :meth:`events` /
+    :meth:`next_event` / :meth:`aevents`.
+
+    Callbacks run on two library threads ("lanes") that may run at the same time:
+    ``gspnp-provision`` calls ``on_config``, ``on_notify_result``, ``on_transmit`` and
+    ``on_resync_result``, one at a time and in order; ``gspnp-devices`` calls
+    ``on_device``, ``on_log`` and ``on_events_dropped``. Whatever callbacks of the two
+    lanes share needs a lock.
+
+    Library log lines go to the ``gspnp.library`` logger at their level (unless
+    ``on_log`` is given); they are never events. ``log_level`` sets the least severe
+    line the library makes; by default, when lines go to the logger, the level that
+    logger lets through when the server is made (so nothing is formatted for
+    nothing), else INFO.
 
     ``with Server(...) as server:`` (or ``async with``) starts it and stops it at the
     end. A stopped server cannot be started again; every request to it raises
@@ -80,6 +91,7 @@ class Server:
         config: Optional[ServerConfig] = None,
         *,
         port: Optional[int] = None,
+        unicast_port: Optional[int] = None,
         interfaces: Sequence[str] = (),
         multicast: Optional[bool] = None,
         mode: Optional[ModeLike] = None,
@@ -93,15 +105,19 @@ class Server:
         event_queue: Optional[int] = None,
         receive_buffer: Optional[int] = None,
         rules: Sequence[Rule] = (),
+        log_level: Optional[LogLevelLike] = None,
+        decision_timeout: Optional[float] = None,
         on_device: Optional[OnDevice] = None,
         on_config: Optional[OnConfig] = None,
         on_notify_result: Optional[OnNotifyResult] = None,
         on_log: Optional[OnLog] = None,
         on_transmit: Optional[OnTransmit] = None,
         on_events_dropped: Optional[OnEventsDropped] = None,
+        on_resync_result: Optional[OnResyncResult] = None,
     ) -> None:
         settings = ServerConfig(
             port=port,
+            unicast_port=unicast_port,
             interfaces=interfaces,
             multicast=multicast,
             mode=mode,
@@ -115,6 +131,8 @@ class Server:
             event_queue=event_queue,
             receive_buffer=receive_buffer,
             rules=rules,
+            log_level=log_level,
+            decision_timeout=decision_timeout,
         )
         if config is not None and settings != ServerConfig():
             raise TypeError("give either a ServerConfig or its settings as keywords, not both")
@@ -122,7 +140,6 @@ class Server:
             raise TypeError(f"config must be a ServerConfig, not {type(config).__name__}")
         self.config = config if config is not None else settings
         self._lib = _lib.library()
-        self._c_config = self.config.to_c()
         callables = {
             "on_device": on_device,
             "on_config": on_config,
@@ -130,10 +147,14 @@ class Server:
             "on_log": on_log,
             "on_transmit": on_transmit,
             "on_events_dropped": on_events_dropped,
+            "on_resync_result": on_resync_result,
         }
         self._callbacks: Optional[CallbackSet] = None
         if any(callable_ is not None for callable_ in callables.values()):
             self._callbacks = CallbackSet({**callables, "on_log": on_log or log_to_logging})
+        to_logging = on_log is None
+        default_level = log_level_for_logging(library_logger.getEffectiveLevel()) if to_logging else None
+        self._c_config = self.config.to_c(default_level)
         self._handle: Optional[ServerHandle] = None
         self._stopped = False
         self._port: Optional[int] = None
@@ -266,7 +287,9 @@ class Server:
 
     def decide(self, ticket: int, accept: bool) -> None:
         """Accepts (sends the NOTIFY) or refuses a ConfigFile taken from
-        :meth:`events`. A ticket no longer waiting is ignored."""
+        :meth:`events`, or one ``on_config`` answered with ``Decision.LATER``. From any
+        thread, within ``decision_timeout``; a ticket no longer waiting (decided,
+        expired, phone forgotten) is ignored."""
         _require(accept, bool, "accept")
         self._call("gspnp_server_decide", _lib.unsigned(ticket, 64, "ticket"), accept)
 
@@ -278,6 +301,69 @@ class Server:
         """Feed mode: hands the server a datagram the host received from ``source``
         on its address ``local``. Replies come as ``on_transmit`` / Transmit events."""
         self._call("gspnp_server_feed", *_lib.data(datagram, "datagram"), _lib.address(source), _lib.address(local))
+
+    def devices(self) -> List[KnownDevice]:
+        """Every phone the server knows, in no particular order (copies)."""
+        return read_device_list(self._lib, lambda out: self._call("gspnp_server_devices", out))
+
+    def device(self, mac: str) -> Optional[KnownDevice]:
+        """The phone ``mac`` (12 hex digits, separators allowed), or None when the
+        server does not know it. InvalidValue for a malformed MAC."""
+        try:
+            found = read_device_list(self._lib, lambda out: self._call("gspnp_server_device", *_lib.text(mac, "mac"), out))
+        except NotFound:
+            return None
+        return found[0] if found else None
+
+    def forget(self, mac: str) -> bool:
+        """Forgets the phone ``mac`` and every exchange with it (a NOTIFY under way is
+        abandoned, a file waiting for a decision refused); what is assigned to it stays.
+        Returns False when the server did not know it."""
+        try:
+            self._call("gspnp_server_forget", *_lib.text(mac, "mac"))
+        except NotFound:
+            return False
+        return True
+
+    def resync(
+        self,
+        mac: str,
+        *,
+        reboot: bool = False,
+        kind: Optional[ResyncKind] = None,
+        account: int = 1,
+        user: Optional[str] = None,
+        password: Optional[str] = None,
+        address: Union[Address, str, None] = None,
+    ) -> None:
+        """Re-provisions phone ``mac``: a NOTIFY outside any dialog asks it to fetch its
+        file again (``ResyncKind.CHECK_SYNC``, the default) or, with ``reboot=True``,
+        to reboot (``kind`` picks any :class:`ResyncKind`). A digest challenge is
+        answered once with ``user`` and ``password`` (give both, or neither: then those
+        of account ``account`` of the profile the server holds for the phone). The
+        NOTIFY goes to ``address`` (``("192.0.2.7", 5060)`` or ``"192.0.2.7:5060"``,
+        e.g. where the phone registered) or, by default, the phone's last address.
+
+        Returns once the NOTIFY is sent; the outcome arrives as a :class:`ResyncResult`
+        (``on_resync_result`` or :meth:`events`), never dropped. Any thread, also from
+        a callback. Raises NotFound for a phone the server never saw and no
+        ``address``; InvalidValue for a bad MAC, kind, account or address, or only one
+        of user and password. Nothing is sent then.
+        """
+        _require(reboot, bool, "reboot")
+        if kind is None:
+            kind = ResyncKind.REBOOT if reboot else ResyncKind.CHECK_SYNC
+        elif reboot and kind != ResyncKind.REBOOT:
+            raise TypeError(f"reboot=True contradicts kind={kind!r}; give one of them")
+        arguments = (
+            *_lib.text(mac, "mac"),
+            _lib.unsigned(kind, 32, "kind"),
+            _lib.unsigned(account, 32, "account"),
+            *_lib.text(user or "", "user"),
+            *_lib.text(password or "", "password"),
+            *_lib.text(_address_text(address), "address"),
+        )
+        self._call("gspnp_server_resync", *arguments)
 
     def stats(self) -> Stats:
         """A snapshot of the server's counters."""
@@ -332,6 +418,17 @@ class Server:
         daemon thread takes the events and hands them to the loop, at most ``buffer``
         ahead of the consumer; the loop is never blocked."""
         return AsyncEvents(lambda: self.events(timeout), _lib.unsigned(buffer, 32, "buffer") or 1)
+
+
+def _address_text(address: Union[Address, str, None]) -> str:
+    """``address`` as the library's ``IPv4:port`` text; empty for None."""
+    if address is None or isinstance(address, str):
+        return address or ""
+    if not isinstance(address, tuple) or len(address) != 2:
+        raise TypeError(f"address must be (host, port) or 'host:port', not {address!r}")
+    host, port = address
+    _require(host, str, "the address's host")
+    return f"{host}:{_lib.unsigned(port, 16, 'port')}"
 
 
 def _require(value: Any, kind: type, what: str) -> None:

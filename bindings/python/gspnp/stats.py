@@ -8,7 +8,6 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 
-
 @dataclass(frozen=True)
 class Stats:
     """A snapshot of a server's counters (see :meth:`gspnp.Server.stats`)."""
@@ -67,6 +66,24 @@ class Stats:
     """Receive calls that failed (the socket error was logged)."""
     host_panics: int
     """Host calls that panicked and were refused (a bug in a Rust host; never from Python)."""
+    log_lines_dropped: int
+    """Log lines dropped because the host was slow (the only events ever dropped)."""
+    host_busy: int
+    """New phones left unanswered because the host was behind (they retry)."""
+    admission_pauses: int
+    """Times the server stopped answering new phones because the host was behind."""
+    host_backlog: int
+    """Must-deliver events queued for the host and not yet handled (a gauge, now)."""
+    exchanges_evicted: int
+    """Exchanges forgotten because a phone had too many at once."""
+    resyncs_sent: int
+    """Re-provisioning NOTIFYs started."""
+    resyncs_accepted: int
+    """Re-provisionings the phone accepted."""
+    resyncs_failed: int
+    """Re-provisionings that ended otherwise."""
+    resync_challenges_answered: int
+    """Digest challenges answered."""
 
 
 class gspnp_stats(ctypes.Structure):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import ctypes
 import dataclasses
 import enum
+import inspect
 import re
 from typing import Dict, List, Type
 
@@ -14,7 +15,7 @@ import pytest
 from simulated_phone import REPOSITORY
 
 import gspnp
-from gspnp import _lib, config, events, profile, stats
+from gspnp import _lib, config, profile, stats
 
 HEADER = (REPOSITORY / "include" / "gspnp.h").read_text()
 
@@ -55,20 +56,33 @@ def as_members(enum_type: Type[enum.IntEnum], prefix: str) -> Dict[str, int]:
     "c_name, python_enum, prefix",
     [
         ("gspnp_status", gspnp.Status, "GSPNP_STATUS_"),
-        ("gspnp_event_kind", events._EventKind, "GSPNP_EVENT_KIND_"),
+        ("gspnp_event_kind", gspnp.EventKind, "GSPNP_EVENT_KIND_"),
         ("gspnp_log_level", gspnp.LogLevel, "GSPNP_LOG_LEVEL_"),
         ("gspnp_notify_outcome", gspnp.NotifyOutcome, "GSPNP_NOTIFY_OUTCOME_"),
         ("gspnp_mode", gspnp.Mode, "GSPNP_MODE_"),
         ("gspnp_rule_kind", gspnp.RuleKind, "GSPNP_RULE_KIND_"),
+        ("gspnp_decision", gspnp.Decision, "GSPNP_DECISION_"),
+        ("gspnp_resync_kind", gspnp.ResyncKind, "GSPNP_RESYNC_"),
+        ("gspnp_resync_outcome", gspnp.ResyncOutcome, "GSPNP_RESYNC_OUTCOME_"),
+        ("gspnp_device_state", gspnp.DeviceState, "GSPNP_DEVICE_STATE_"),
+        ("gspnp_failure", gspnp.Failure, "GSPNP_FAILURE_"),
     ],
 )
 def test_each_python_enum_equals_the_headers(c_name: str, python_enum: Type[enum.IntEnum], prefix: str) -> None:
     assert as_members(python_enum, prefix) == header_enum(c_name)
 
 
-def test_the_mode_and_rule_kind_names_are_the_enum_members() -> None:
+def test_the_mode_rule_kind_and_log_level_names_are_the_enum_members() -> None:
     assert set(config.ModeName.__args__) == {member.name.lower() for member in gspnp.Mode}  # type: ignore[attr-defined]
     assert set(config.RuleKindName.__args__) == {m.name.lower() for m in gspnp.RuleKind}  # type: ignore[attr-defined]
+    assert set(config.LogLevelName.__args__) == {m.name.lower() for m in gspnp.LogLevel}  # type: ignore[attr-defined]
+
+
+def test_every_callback_of_gspnp_callbacks_has_a_python_keyword() -> None:
+    callbacks = [name for name, *_ in _lib.gspnp_callbacks._fields_ if name.startswith("on_")]
+    parameters = inspect.signature(gspnp.Server).parameters
+
+    assert callbacks and all(name in parameters for name in callbacks)
 
 
 @pytest.mark.parametrize(
@@ -94,8 +108,17 @@ def test_every_counter_of_gspnp_stats_reaches_python_in_order() -> None:
 
 
 @pytest.mark.parametrize(
-    "struct", [_lib.gspnp_addr, _lib.gspnp_str, _lib.gspnp_device, _lib.gspnp_config_file, _lib.gspnp_notify_result,
-               _lib.gspnp_callbacks]
+    "struct",
+    [
+        _lib.gspnp_addr,
+        _lib.gspnp_str,
+        _lib.gspnp_device,
+        _lib.gspnp_known_device,
+        _lib.gspnp_config_file,
+        _lib.gspnp_notify_result,
+        _lib.gspnp_resync_result,
+        _lib.gspnp_callbacks,
+    ],
 )
 def test_struct_members_are_the_headers(struct: type) -> None:
     assert [name for name, *_ in struct._fields_] == header_struct_fields(struct.__name__)  # type: ignore[attr-defined]

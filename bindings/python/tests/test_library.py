@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import dataclasses
 import os
 
 import pytest
@@ -16,13 +15,13 @@ from gspnp import _lib, errors
 
 def test_versions_come_from_the_loaded_library() -> None:
     assert gspnp.version() == "0.1.0"
-    assert gspnp.abi_version() == 0
+    assert gspnp.abi_version() == 1
 
 
 def test_a_library_of_another_abi_generation_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_lib, "SUPPORTED_ABI_VERSIONS", frozenset({99}))
 
-    with pytest.raises(gspnp.UnsupportedLibrary, match="ABI generation 0; this gspnp wrapper supports 99"):
+    with pytest.raises(gspnp.UnsupportedLibrary, match="ABI generation 1; this gspnp wrapper supports 99"):
         _lib._check_abi(ctypes.CDLL(os.environ["GSPNP_LIBRARY"]))
 
 

@@ -99,19 +99,25 @@ def test_repr_shows_the_port_and_the_state() -> None:
     assert repr(gspnp.Server(feed_mode=True)) == "<gspnp.Server feed mode not started>"
 
 
-def test_callbacks_run_on_a_thread_named_gspnp_callbacks(phone: SimulatedPhone) -> None:
-    names: List[str] = []
-    seen = threading.Event()
+def test_callbacks_run_on_threads_named_after_their_lane(phone: SimulatedPhone) -> None:
+    names: List[Any] = []
+    results = threading.Event()
 
     def on_device(device: gspnp.Device, is_new: bool) -> None:
-        names.append(threading.current_thread().name)
-        seen.set()
+        names.append(("on_device", threading.current_thread().name))
+        server.assign_url(device.mac, "http://127.0.0.1/p/")
 
-    with gspnp.Server(port=0, multicast=False, on_device=on_device) as server:
+    def on_notify_result(result: gspnp.NotifyResult) -> None:
+        names.append(("on_notify_result", threading.current_thread().name))
+        results.set()
+
+    server = gspnp.Server(port=0, multicast=False, on_device=on_device, on_notify_result=on_notify_result)
+    with server:
         phone.subscribe(server.port)
-        assert seen.wait(5)
+        phone.expect_notify()
+        assert results.wait(5)
 
-    assert names == ["gspnp-callbacks"]
+    assert set(names) == {("on_device", "gspnp-devices"), ("on_notify_result", "gspnp-provision")}
 
 
 def test_servers_still_running_at_exit_are_stopped_before_finalization() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 import socket
 from typing import Any, Callable, Dict, Type
 
@@ -27,6 +29,10 @@ MAC = "000b82f55284"
         ({"event_queue": 0}, gspnp.InvalidValue, gspnp.Status.INVALID_ARGUMENT),
         ({"rules": [gspnp.Rule("oui", "not hex")]}, gspnp.InvalidValue, None),
         ({"rules": [gspnp.Rule("planet", "x")]}, gspnp.InvalidValue, gspnp.Status.INVALID_ARGUMENT),
+        ({"log_level": "loud"}, gspnp.InvalidValue, gspnp.Status.INVALID_ARGUMENT),
+        ({"log_level": 9}, gspnp.InvalidValue, gspnp.Status.INVALID_ARGUMENT),
+        ({"decision_timeout": 0}, gspnp.InvalidValue, gspnp.Status.INVALID_ARGUMENT),
+        ({"decision_timeout": 7200}, gspnp.InvalidValue, gspnp.Status.INVALID_ARGUMENT),
     ],
 )
 def test_a_bad_setting_is_refused_when_the_server_is_created(
@@ -51,11 +57,19 @@ def test_good_settings_are_accepted() -> None:
         max_devices=100,
         rate_limit=(5, 2.5),
         event_queue=16,
+        log_level="debug",
+        decision_timeout=0.5,
         rules=[gspnp.Rule(gspnp.RuleKind.VENDOR, "Grandstream"), gspnp.Rule("mac", MAC, allow=False)],
     )
     with gspnp.Server(config) as server:
         server.set_mode("provision")
         assert server.port > 0
+
+
+def test_every_setting_of_server_config_is_a_server_keyword() -> None:
+    parameters = inspect.signature(gspnp.Server).parameters
+
+    assert [field.name for field in dataclasses.fields(gspnp.ServerConfig) if field.name not in parameters] == []
 
 
 def test_an_unknown_setting_is_a_type_error() -> None:
@@ -105,6 +119,10 @@ REQUESTS: Dict[str, Callable[[gspnp.Server], Any]] = {
     "decide": lambda server: server.decide(1, True),
     "set_mode": lambda server: server.set_mode("discover"),
     "next_event": lambda server: server.next_event(timeout=0),
+    "devices": lambda server: server.devices(),
+    "device": lambda server: server.device(MAC),
+    "forget": lambda server: server.forget(MAC),
+    "resync": lambda server: server.resync(MAC, address=("127.0.0.1", 9)),
 }
 
 
