@@ -38,8 +38,8 @@ pub trait Store: Send + Sync {
     /// `file.token` (a re-render of a changed profile); its state stays.
     fn replace_file(&self, file: &KeptFile) -> Result<(), StoreError>;
 
-    /// The phone moved to `state`; `detail` goes into its history. Nothing happens for
-    /// a phone the store does not hold.
+    /// The phone reached `state` (kept only if further than its current one); `detail`
+    /// goes into its history. Nothing happens for a phone the store does not hold.
     fn record_state(&self, mac: Mac, state: PhoneState, detail: &str) -> Result<(), StoreError>;
 
     /// Something happened to the phone that does not change its state (a resync's

@@ -194,12 +194,15 @@ impl Store for SqliteStore {
         let mac = key(mac);
         let at = now();
         self.write(|transaction| {
-            let known: bool =
-                transaction.query_row("SELECT EXISTS(SELECT 1 FROM phone WHERE mac = ?1)", [&mac], |row| row.get(0))?;
-            if known {
+            let current: Option<String> =
+                transaction.query_row("SELECT state FROM phone WHERE mac = ?1", [&mac], |row| row.get(0)).optional()?;
+            let Some(current) = current else { return Ok(()) };
+            // A phone may fetch before its NOTIFY's acknowledgement is recorded: a state
+            // never goes back (a new file, record_file, starts over).
+            if PhoneState::parse(&current).is_none_or(|current| current < state) {
                 set_state(transaction, &mac, state, at)?;
-                add_history(transaction, &mac, at, state.name(), detail)?;
             }
+            add_history(transaction, &mac, at, state.name(), detail)?;
             Ok(())
         })
     }
