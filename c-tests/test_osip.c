@@ -12,7 +12,16 @@
  * tag in the NOTIFY), Call-ID, CSeq, Event ua-profile, Content-Type application/url,
  * Content-Length equal to the body length, body equal to the URL. Every datagram goes
  * to the SUBSCRIBE's source, from the local address it was fed with.
+ * Re-provisioning (gspnp_server_resync, issue #12): check-sync, reboot and resync of a
+ * phone seen earlier, challenged with 401 MD5/qop=auth, 407 SHA-256/qop=auth and 401
+ * MD5 without qop. oSIP parses the first try and the authenticated retry: Request-URI
+ * and To at the phone's address, one Via with a new branch per try, the same Call-ID and
+ * From tag, CSeq 1 then 2, the Event asked for, no body, and an Authorization (or
+ * Proxy-Authorization) whose user, realm, nonce, uri, algorithm, qop, nc, cnonce and
+ * opaque are what the challenge asked for.
  * Run under valgrind: zero errors, zero leaks (oSIP's own allocations included). */
+#include <ctype.h>
+
 #include <osipparser2/osip_parser.h>
 #include <osipparser2/osip_port.h>
 
@@ -196,6 +205,8 @@ struct sent {
     int count;
     int acknowledged;
     int other_results;
+    int resyncs_accepted;
+    int resyncs_failed;
 };
 
 static void sent_clear(struct sent *sent) {
@@ -238,6 +249,15 @@ static void collect(gspnp_server *server, struct sent *sent, int want, uint32_t 
                 sent->acknowledged++;
             else
                 sent->other_results++;
+            break;
+        }
+        case GSPNP_EVENT_KIND_RESYNC_RESULT: {
+            gspnp_resync_result result;
+            CHECK_OK(gspnp_event_resync_result(event, &result));
+            if (result.outcome == GSPNP_RESYNC_OUTCOME_ACCEPTED && result.status_code == 200)
+                sent->resyncs_accepted++;
+            else
+                sent->resyncs_failed++;
             break;
         }
         default:
@@ -439,27 +459,37 @@ static void check_notify(const struct phone *phone, osip_message_t *subscribe, c
     osip_message_free(notify);
 }
 
-/* The phone's 200 to a NOTIFY: its Via, From, To, Call-ID and CSeq copied. */
-static void acknowledge(gspnp_server *server, const struct phone *phone, const struct datagram *notify) {
+/* The phone's answer to a NOTIFY: `status_line`, its Via, From, To, Call-ID and CSeq
+ * copied, then `extra` (whole header lines, may be ""). */
+static void answer_notify(gspnp_server *server, const struct phone *phone, const struct datagram *notify,
+                          const char *status_line, const char *extra) {
     static const char *names[] = {"Via:", "From:", "To:", "Call-ID:", "CSeq:"};
-    char answer[4096] = "SIP/2.0 200 OK\r\n";
+    char answer[4096];
     const char *line = notify->data;
+    CHECK(strlen(status_line) + strlen(extra) + 64 < sizeof answer);
+    snprintf(answer, sizeof answer, "%s\r\n", status_line);
     while (line != NULL && *line != '\0') {
         const char *end = strstr(line, "\r\n");
         size_t i, len = end != NULL ? (size_t)(end - line) : strlen(line);
         for (i = 0; i < sizeof names / sizeof names[0]; i++) {
             if (strncmp(line, names[i], strlen(names[i])) == 0) {
-                CHECK(strlen(answer) + len + 32 < sizeof answer);
+                CHECK(strlen(answer) + len + strlen(extra) + 32 < sizeof answer);
                 strncat(answer, line, len);
                 strcat(answer, "\r\n");
             }
         }
         line = end != NULL ? end + 2 : NULL;
     }
+    strcat(answer, extra);
     strcat(answer, "Content-Length: 0\r\n\r\n");
     /* oSIP reads it too: what we built from gspnp's NOTIFY is itself good SIP. */
-    osip_message_free(judge(answer, strlen(answer), "the phone's 200"));
+    osip_message_free(judge(answer, strlen(answer), "the phone's answer"));
     feed(server, answer, phone->source);
+}
+
+/* The phone's 200 to a NOTIFY. */
+static void acknowledge(gspnp_server *server, const struct phone *phone, const struct datagram *notify) {
+    answer_notify(server, phone, notify, "SIP/2.0 200 OK", "");
 }
 
 /* A phone boots: assigned a URL, it sends its SUBSCRIBE, gets the answer and the NOTIFY,
@@ -511,6 +541,169 @@ static void deferred(gspnp_server *server, const struct phone *phone) {
     osip_message_free(subscribe);
 }
 
+/* --- Re-provisioning ------------------------------------------------------------ */
+
+#define RESYNC_USER "1001"
+#define RESYNC_PASSWORD "osip-resync-secret"
+
+struct resync_case {
+    const char *name;
+    uint32_t kind;
+    const char *event;
+    int code;                  /* 401 or 407 */
+    const char *challenge;     /* the WWW-/Proxy-Authenticate value */
+    const char *realm;         /* quoted, as oSIP keeps it */
+    const char *nonce;         /* quoted */
+    const char *algorithm;     /* as sent back, NULL when absent */
+    const char *opaque;        /* quoted, NULL when absent */
+    int qop;                   /* qop=auth offered */
+    size_t response_hex;       /* 32 (MD5) or 64 (SHA-256) */
+};
+
+static const struct resync_case resync_cases[] = {
+    {"check-sync, 401 MD5 qop=auth", GSPNP_RESYNC_CHECK_SYNC, "check-sync", 401,
+     "Digest realm=\"Grandstream GRP2614\", nonce=\"5f1e0c\", opaque=\"0p4que\", algorithm=MD5, qop=\"auth\"",
+     "\"Grandstream GRP2614\"", "\"5f1e0c\"", "MD5", "\"0p4que\"", 1, 32},
+    {"reboot, 407 SHA-256 qop=auth", GSPNP_RESYNC_REBOOT, "check-sync;reboot=true", 407,
+     "Digest realm=\"pbx.example\", nonce=\"a9b8c7\", algorithm=SHA-256, qop=\"auth,auth-int\"",
+     "\"pbx.example\"", "\"a9b8c7\"", "SHA-256", NULL, 1, 64},
+    {"resync, 401 MD5 no qop", GSPNP_RESYNC_RESYNC, "resync", 401, "Digest realm=\"grp\", nonce=\"0011\"",
+     "\"grp\"", "\"0011\"", NULL, NULL, 0, 32},
+};
+
+/* `text` is a quoted string of `len` hex digits. */
+static int quoted_hex(const char *text, size_t len) {
+    size_t i;
+    if (text == NULL || strlen(text) != len + 2 || text[0] != '"' || text[len + 1] != '"') return 0;
+    for (i = 1; i <= len; i++)
+        if (!isxdigit((unsigned char)text[i])) return 0;
+    return 1;
+}
+
+/* The quoted form of `text`, in a static buffer. */
+static const char *quoted(const char *text) {
+    static char buffer[256];
+    snprintf(buffer, sizeof buffer, "\"%s\"", text);
+    return buffer;
+}
+
+/* Checks try `cseq` of a re-provisioning NOTIFY to `phone`; with `first` (the
+ * earlier try) the same call, a new branch. */
+static void check_resync_notify(const struct phone *phone, const struct resync_case *c, const struct datagram *item,
+                                osip_message_t *notify, osip_message_t *first, const char *cseq) {
+    char ip[16], port[8], uri[64];
+    osip_via_t *top;
+    const char *branch, *tag;
+    char *text = NULL;
+    address_text(phone->source, ip, sizeof ip, port, sizeof port);
+    snprintf(uri, sizeof uri, "sip:%s@%s:%s", RESYNC_USER, ip, port);
+    JUDGE(same_addr(item->destination, phone->source) && same_addr(item->source, local), "addresses", item);
+    JUDGE(MSG_IS_NOTIFY(notify) && same(notify->sip_version, "SIP/2.0"), "method", item);
+    JUDGE(notify->req_uri != NULL && osip_uri_to_str(notify->req_uri, &text) == 0 && same(text, uri),
+          "Request-URI: the account at the phone's address", item);
+    osip_free(text);
+    JUDGE(osip_list_size(&notify->vias) == 1, "one Via", item);
+    top = via(notify, 0);
+    branch = param(&top->via_params, "branch");
+    JUDGE(same(top->host, "192.168.5.1") && same(top->port, "5060") && same_nocase(top->protocol, "UDP"), "Via",
+          item);
+    JUDGE(branch != NULL && strncmp(branch, "z9hG4bK", 7) == 0 && strlen(branch) > 7, "branch", item);
+    JUDGE(notify->from != NULL && notify->to != NULL, "From and To", item);
+    tag = param(&notify->from->gen_params, "tag");
+    JUDGE(tag != NULL && strlen(tag) >= 8, "a From tag", item);
+    JUDGE(param(&notify->to->gen_params, "tag") == NULL, "outside any dialog: no To tag", item);
+    JUDGE(same(notify->to->url->host, ip) && same(notify->to->url->port, port), "To URI", item);
+    JUDGE(notify->cseq != NULL && same(notify->cseq->method, "NOTIFY") && same(notify->cseq->number, cseq), "CSeq",
+          item);
+    JUDGE(same(header(notify, "Event"), c->event), "Event", item);
+    JUDGE(same(header(notify, "Max-Forwards"), "70"), "Max-Forwards", item);
+    JUDGE(osip_list_size(&notify->contacts) == 1, "Contact", item);
+    JUDGE(notify->content_length != NULL && same(notify->content_length->value, "0"), "Content-Length 0", item);
+    JUDGE(osip_list_size(&notify->bodies) == 0 && notify->content_type == NULL, "no body", item);
+    if (first == NULL) {
+        JUDGE(osip_list_size(&notify->authorizations) == 0 && osip_list_size(&notify->proxy_authorizations) == 0,
+              "no credentials before the challenge", item);
+        return;
+    }
+    JUDGE(same_call_id(notify, first), "the retry keeps the Call-ID", item);
+    JUDGE(same(tag, param(&first->from->gen_params, "tag")), "the retry keeps the From tag", item);
+    JUDGE(!same(branch, param(&via(first, 0)->via_params, "branch")), "the retry has a new branch", item);
+}
+
+/* Checks the retry's Authorization (401) or Proxy-Authorization (407). */
+static void check_credentials(const struct phone *phone, const struct resync_case *c, const struct datagram *item,
+                              osip_message_t *retry) {
+    osip_authorization_t *auth = NULL;
+    char *text = NULL;
+    if (c->code == 401) {
+        JUDGE(osip_list_size(&retry->proxy_authorizations) == 0, "no Proxy-Authorization", item);
+        JUDGE(osip_message_get_authorization(retry, 0, &auth) >= 0 && auth != NULL, "Authorization", item);
+    } else {
+        JUDGE(osip_list_size(&retry->authorizations) == 0, "no Authorization", item);
+        JUDGE(osip_message_get_proxy_authorization(retry, 0, &auth) >= 0 && auth != NULL, "Proxy-Authorization",
+              item);
+    }
+    JUDGE(same_nocase(auth->auth_type, "Digest"), "Digest", item);
+    JUDGE(same(auth->username, quoted(RESYNC_USER)), "username", item);
+    JUDGE(same(auth->realm, c->realm), "realm from the challenge", item);
+    JUDGE(same(auth->nonce, c->nonce), "nonce echoed", item);
+    JUDGE(osip_uri_to_str(retry->req_uri, &text) == 0 && same(auth->uri, quoted(text)), "uri = Request-URI", item);
+    osip_free(text);
+    JUDGE(quoted_hex(auth->response, c->response_hex), "response", item);
+    if (c->algorithm != NULL)
+        JUDGE(same_nocase(auth->algorithm, c->algorithm), "algorithm", item);
+    else
+        JUDGE(auth->algorithm == NULL || same_nocase(auth->algorithm, "MD5"), "algorithm MD5", item);
+    if (c->opaque != NULL)
+        JUDGE(same(auth->opaque, c->opaque), "opaque echoed", item);
+    else
+        JUDGE(auth->opaque == NULL, "no opaque", item);
+    if (c->qop) {
+        JUDGE(same(auth->message_qop, "auth"), "qop=auth", item);
+        JUDGE(same(auth->nonce_count, "00000001"), "nc", item);
+        JUDGE(auth->cnonce != NULL && strlen(auth->cnonce) > 2, "cnonce", item);
+    } else {
+        JUDGE(auth->message_qop == NULL && auth->nonce_count == NULL && auth->cnonce == NULL, "no qop, nc, cnonce",
+              item);
+    }
+    JUDGE(strstr(item->data, RESYNC_PASSWORD) == NULL, "the password is not on the wire", item);
+}
+
+/* Re-provisions `phone` (seen earlier): the first try, the phone's challenge, the
+ * authenticated retry, the phone's 200, the host hears Accepted. */
+static void resync(gspnp_server *server, const struct phone *phone, const struct resync_case *c) {
+    struct sent first, retry;
+    osip_message_t *first_notify, *retry_notify;
+    char extra[512];
+    memset(&first, 0, sizeof first);
+    memset(&retry, 0, sizeof retry);
+    CHECK_OK(gspnp_server_resync(server, phone->mac, 12, c->kind, 0, STR(RESYNC_USER), STR(RESYNC_PASSWORD), NULL, 0));
+    collect(server, &first, 1, 300);
+    JUDGE(first.count == 1, "one NOTIFY", &first.items[0]);
+    first_notify = judge(first.items[0].data, first.items[0].len, "the re-provisioning NOTIFY");
+    check_resync_notify(phone, c, &first.items[0], first_notify, NULL, "1");
+
+    snprintf(extra, sizeof extra, "%s: %s\r\n", c->code == 401 ? "WWW-Authenticate" : "Proxy-Authenticate",
+             c->challenge);
+    answer_notify(server, phone, &first.items[0],
+                  c->code == 401 ? "SIP/2.0 401 Unauthorized" : "SIP/2.0 407 Proxy Authentication Required", extra);
+    collect(server, &retry, 1, 300);
+    JUDGE(retry.count == 1 && retry.resyncs_failed == 0, "one authenticated retry", &retry.items[0]);
+    retry_notify = judge(retry.items[0].data, retry.items[0].len, "the authenticated retry");
+    check_resync_notify(phone, c, &retry.items[0], retry_notify, first_notify, "2");
+    check_credentials(phone, c, &retry.items[0], retry_notify);
+
+    acknowledge(server, phone, &retry.items[0]);
+    sent_clear(&first);
+    collect(server, &first, 0, 300);
+    JUDGE(first.count == 0 && first.resyncs_accepted == 1 && first.resyncs_failed == 0, "the host hears Accepted 200",
+          &retry.items[0]);
+    printf("  %-26s %s: oSIP agrees\n", phone->name, c->name);
+    osip_message_free(first_notify);
+    osip_message_free(retry_notify);
+    sent_clear(&retry);
+}
+
 static gspnp_server *start(uint16_t code) {
     gspnp_server_config *config = gspnp_server_config_new();
     gspnp_server *server = NULL;
@@ -533,6 +726,7 @@ int main(void) {
     for (i = 0; i < sizeof phones / sizeof phones[0]; i++) provision(server, &phones[i], 200);
     deferred(server, &phones[0]);
     deferred(server, &phones[3]);
+    for (i = 0; i < sizeof resync_cases / sizeof resync_cases[0]; i++) resync(server, &phones[0], &resync_cases[i]);
     CHECK_OK(gspnp_server_stop(server));
     gspnp_server_free(server);
 

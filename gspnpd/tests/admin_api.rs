@@ -41,7 +41,7 @@ fn the_api_refuses_without_the_password_and_says_which_field_is_wrong() {
 
     assert_eq!(provisioned(sip, "000b82500001"), 0, "a new phone is held until assigned");
     let list = admin(port, "GET", "/api/phones?assigned=false", None).json();
-    assert_eq!(list["total"], 1, "{list}");
+    assert_eq!(list["total"], 1, "{list} {:#?}", daemon.log());
     assert_eq!(list["phones"][0]["mac"], "000b82500001");
     assert_eq!(list["phones"][0]["state"], "discovered");
 

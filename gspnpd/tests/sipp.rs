@@ -9,10 +9,11 @@
 mod common;
 #[path = "../../tests/lab/mod.rs"]
 mod lab;
+#[path = "../../tests/judges/tshark.rs"]
+mod tshark;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 use common::{Daemon, Scratch, GSPNPD};
 use lab::{Lab, PBX_IP, PHONE_IP};
@@ -80,64 +81,6 @@ fn run_phone(lab: &Lab, file: &str, mac: &str) {
     );
 }
 
-/// tshark capturing UDP on the PBX's veth until dropped or `finish`ed.
-struct Capture {
-    child: Child,
-    file: PathBuf,
-}
-
-impl Capture {
-    fn start(lab: &Lab) -> Capture {
-        let file = std::env::temp_dir().join(format!("gspnp-sipp-{}.pcapng", std::process::id()));
-        let mut child = Command::new("ip")
-            .args(["netns", "exec", &lab.pbx, "tshark", "-q", "-i", &lab.pbx_link, "-f", "udp", "-w"])
-            .arg(&file)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("tshark is installed");
-        // tshark says "Capturing on ..." once packets are being recorded.
-        let mut stderr = child.stderr.take().expect("piped");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        let mut seen = Vec::new();
-        while Instant::now() < deadline && !String::from_utf8_lossy(&seen).contains("Capturing on") {
-            let mut byte = [0u8; 1];
-            match std::io::Read::read(&mut stderr, &mut byte) {
-                Ok(1) => seen.push(byte[0]),
-                _ => break,
-            }
-        }
-        assert!(
-            String::from_utf8_lossy(&seen).contains("Capturing on"),
-            "tshark did not start: {}",
-            String::from_utf8_lossy(&seen)
-        );
-        std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
-        Capture { child, file }
-    }
-
-    /// Stops the capture and returns the file.
-    fn finish(mut self) -> PathBuf {
-        std::thread::sleep(Duration::from_millis(500));
-        let _ = Command::new("kill").args(["-INT", &self.child.id().to_string()]).status();
-        let _ = self.child.wait();
-        self.file.clone()
-    }
-}
-
-impl Drop for Capture {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn tshark(file: &Path, args: &[&str]) -> String {
-    let output = Command::new("tshark").arg("-r").arg(file).args(args).output().expect("tshark");
-    assert!(output.status.success(), "tshark {args:?}: {}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
 #[test]
 fn sipp_phones_are_provisioned_by_gspnpd_and_wireshark_finds_nothing_malformed() {
     if !lab::can_build() {
@@ -146,7 +89,7 @@ fn sipp_phones_are_provisioned_by_gspnpd_and_wireshark_finds_nothing_malformed()
     let lab = Lab::new();
     let scratch = Scratch::new("sipp");
     let daemon = start_daemon(&lab, &scratch);
-    let capture = Capture::start(&lab);
+    let capture = tshark::Capture::start(Some(&lab.pbx), &lab.pbx_link, "udp");
     run_phone(&lab, "phone.xml", "000B82000101");
     run_phone(&lab, "phone_slow_answer.xml", "000B82000102");
     run_phone(&lab, "phone_repeated_subscribe.xml", "000B82000103");
@@ -155,9 +98,9 @@ fn sipp_phones_are_provisioned_by_gspnpd_and_wireshark_finds_nothing_malformed()
     assert!(status.success(), "gspnpd stopped cleanly: {log:#?}");
     assert_eq!(log.iter().filter(|line| line.contains(": acknowledged with 200")).count(), 3, "{log:#?}");
 
-    let flagged = tshark(&pcap, &["-Y", "_ws.malformed || _ws.expert.severity >= \"Error\""]);
+    let flagged = tshark::flagged(&pcap, "Error");
     assert!(flagged.trim().is_empty(), "Wireshark flags packets:\n{flagged}");
-    let fields = tshark(
+    let fields = tshark::read(
         &pcap,
         &[
             "-Y",

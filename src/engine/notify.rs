@@ -9,21 +9,25 @@ use crate::sip::Message;
 use super::devices::{DeviceState, FailReason};
 use super::event::{redact_path, Event, LogLevel, NotifyOutcome, NotifyResult};
 use super::log;
-use super::transactions::{ExchangeId, NotifyPurpose, NotifyTransaction};
+use super::transactions::{ExchangeId, NotifyPurpose, NotifyTransaction, PendingSubscribe};
 use super::wire::{self, NotifyHeaders};
 use super::{Engine, Timer, Transmit};
 
 impl Engine {
-    /// Sends the NOTIFY carrying `url` for `exchange`: inside the dialog of its pending
-    /// SUBSCRIBE (answering that first), else outside any dialog to the exchange's
-    /// address.
-    pub(super) fn send_notify(&mut self, now: Instant, exchange: ExchangeId, url: String) {
-        let pending = self.answer_pending(now, exchange);
+    /// Sends the NOTIFY carrying `url` for `exchange`: inside the dialog of `dialog`, the
+    /// SUBSCRIBE just answered, else outside any dialog to the exchange's address.
+    pub(super) fn send_notify(
+        &mut self,
+        now: Instant,
+        exchange: ExchangeId,
+        url: String,
+        dialog: Option<PendingSubscribe>,
+    ) {
         let Some((mac, source, local)) = self.transactions.get(exchange).map(|e| (e.mac(), e.source(), e.local()))
         else {
             return;
         };
-        let (headers, in_dialog) = match &pending {
+        let (headers, in_dialog) = match &dialog {
             Some(subscribe) => (NotifyHeaders::in_dialog(&subscribe.facts, &subscribe.local_tag), true),
             None => {
                 let (tag, call_id) = (self.random_hex(), self.random_hex());
@@ -126,6 +130,7 @@ impl Engine {
     fn finish_client_transaction(&mut self, now: Instant, exchange: ExchangeId, response: Option<(u16, &Message<'_>)>) {
         let Some(mac) = self.transactions.get(exchange).map(|e| e.mac()) else { return };
         let Some(notify) = self.transactions.finish_notify(exchange, now) else { return };
+        self.schedule_expiry(now, exchange);
         let code = response.map(|(code, _)| code);
         let outcome = match code {
             Some(code @ 200..=299) => NotifyOutcome::Acknowledged(code),

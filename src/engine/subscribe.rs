@@ -15,7 +15,7 @@ use super::log;
 use super::policy::Mode;
 use super::transactions::{AnsweredSubscribe, ExchangeId, ExchangeKind, PendingSubscribe};
 use super::wire::{self, SubscribeFacts};
-use super::{Assignment, Engine, Timer, Transmit};
+use super::{Assignment, Engine, Transmit};
 
 /// What a new SUBSCRIBE of an exchange leads to.
 enum Next {
@@ -182,7 +182,9 @@ impl Engine {
         if evicted.is_some() {
             self.stats.exchanges_evicted += 1;
         }
-        self.timers.push(now + self.config.transaction_lifetime, Timer::Expire { exchange });
+        // A phone's exchanges expire with it (housekeeping); one opened by the host for a
+        // phone it never saw, when its NOTIFY ends.
+        self.schedule_housekeeping(now);
         exchange
     }
 
@@ -222,9 +224,16 @@ impl Engine {
         let Some(record) = self.devices.get(&mac) else { return };
         let Some(assignment) = self.assignments.lookup(&record.info).cloned() else { return };
         match assignment {
-            Assignment::Url(url) => self.send_notify(now, exchange, url),
+            Assignment::Url(url) => self.answer_and_notify(now, exchange, url),
             Assignment::Profile(profile) => self.offer_file(now, exchange, &profile),
         }
+    }
+
+    /// Answers the exchange's SUBSCRIBE, if one is still answerable, and sends the
+    /// NOTIFY carrying `url` in its dialog, else outside any dialog.
+    pub(super) fn answer_and_notify(&mut self, now: Instant, exchange: ExchangeId, url: String) {
+        let dialog = self.answer_pending(now, exchange);
+        self.send_notify(now, exchange, url, dialog);
     }
 
     /// Serves a known phone after the host assigned something: its latest boot, in the

@@ -10,9 +10,11 @@ use super::settings_table::{
 use super::url::ServerLocation;
 
 /// Phone-wide settings. Unset ones (`None`) are left out of the file, so the phone keeps
-/// its own; setting an empty string unsets. Two are always written: the PnP switch on
-/// (P1414=1), and the DHCP option 66/43 override off (P145=0) unless asked for, so that
-/// the PBX stays in charge of where the phone provisions from (reference §8.3).
+/// its own; setting an empty string unsets. Three are always written: the PnP switch on
+/// (P1414=1), NOTIFY authentication on (P4428=0, so only the PBX that knows the phone's
+/// credentials can make it re-provision or reboot), and the DHCP option 66/43 override
+/// off (P145=0) unless asked for, so that the PBX stays in charge of where the phone
+/// provisions from (reference §8.3).
 #[derive(Clone, PartialEq, Eq, Default)]
 pub struct Globals {
     config_server: Option<ServerLocation>,

@@ -128,8 +128,8 @@ impl Ledger {
         self.changed(mac, "fetched", how);
     }
 
-    /// A re-provisioning ended; the line says how.
-    pub fn resynced(&self, result: &ResyncResult) -> String {
+    /// A re-provisioning ended: recorded as the phone's last resync result.
+    pub fn resynced(&self, result: &ResyncResult) {
         let outcome = match result.outcome {
             ResyncOutcome::Accepted(code) => format!("accepted ({code})"),
             ResyncOutcome::Rejected(code) => format!("rejected ({code})"),
@@ -140,6 +140,5 @@ impl Ledger {
         let detail = format!("{} to {} {outcome}", result.kind.name(), result.destination);
         self.checked("recording a resync", self.store.record_resync(result.mac, &detail), ());
         self.changed(result.mac, "resync", &detail);
-        detail
     }
 }

@@ -63,7 +63,7 @@ pub fn run(options: &RunOptions) -> Result<(), String> {
     http.every(WARNING_INTERVAL, move || reporting.report());
     let host = DaemonHost { files: files.clone(), log: log.clone(), file_warnings, ledger: ledger.clone() };
     let server = Server::start(config.server_config(), Some(Box::new(host)))
-        .map_err(|error| format!("sip: cannot start on UDP port {}: {error}", config.sip.port))?;
+        .map_err(|error| format!("sip: cannot start: {error}"))?;
     let server = Arc::new(server);
     let tokens: HashMap<gspnp::Mac, String> = store.tokens().map_err(|error| error.to_string())?.into_iter().collect();
     hand_over(&server, &config, &tokens, &files, &ledger)?;
@@ -242,11 +242,13 @@ fn ready_line(config: &Config, server: &Server, http: &[std::net::SocketAddr], a
         (true, false) => format!("multicast 224.0.1.75 on {}", config.sip.interfaces.join(", ")),
     };
     let served: Vec<String> = http.iter().map(ToString::to_string).collect();
+    let unicast_port = server.port().unwrap_or(config.sip.unicast_port);
     format!(
-        "ready: gspnpd {} with {} in {mode} mode, SIP on UDP port {} ({multicast}), files on {}, {} phones listed, {assigned} assigned by an admin, {} default profiles, store {}",
+        "ready: gspnpd {} with {} in {mode} mode, SIP on UDP port {} ({multicast}), answers from UDP port {}, files on {}, {} phones listed, {assigned} assigned by an admin, {} default profiles, store {}",
         env!("CARGO_PKG_VERSION"),
         config.file.display(),
-        server.port().unwrap_or(config.sip.port),
+        if config.sip.multicast { config.sip.port } else { unicast_port },
+        unicast_port,
         served.join(" and "),
         config.phones.len(),
         config.default_profiles.len(),

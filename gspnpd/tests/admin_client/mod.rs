@@ -103,7 +103,7 @@ pub fn password_hash() -> String {
 /// `store`, and `extra` appended (default profiles, phones).
 pub fn config(sip: u16, http: u16, admin_port: u16, store: &str, extra: &str) -> String {
     format!(
-        "[sip]\nport = {sip}\nmulticast = false\ncooldown = 0\n[http]\nlisten = \"127.0.0.1:{http}\"\npublic_url = \"http://127.0.0.1:{http}/\"\n[defaults]\nsip_server = \"127.0.0.1\"\n[store]\npath = \"{store}\"\n[admin]\nlisten = \"127.0.0.1:{admin_port}\"\npassword_hash = \"{}\"\n{extra}",
+        "[sip]\nport = {sip}\nunicast_port = {sip}\nmulticast = false\ncooldown = 0\n[http]\nlisten = \"127.0.0.1:{http}\"\npublic_url = \"http://127.0.0.1:{http}/\"\n[defaults]\nsip_server = \"127.0.0.1\"\n[store]\npath = \"{store}\"\n[admin]\nlisten = \"127.0.0.1:{admin_port}\"\npassword_hash = \"{}\"\n{extra}",
         password_hash()
     )
 }

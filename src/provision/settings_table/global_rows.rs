@@ -42,6 +42,16 @@ pub(crate) static DHCP_OVERRIDE: Setting =
 /// The phone-side PnP switch ("3CX Auto Provision"); always written on.
 pub(crate) static PNP_SUBSCRIBE: Setting =
     value("PnP (3CX auto provision)", "provisioning.3cxAutoProvision", 1414, |_| Some(Value::flag(true)));
+/// P4428 "Disable SIP NOTIFY Authentication" (v2 `sip.notify.challenge`, the inverse):
+/// always written as the phone's default, challenge on, so that nobody else on the LAN
+/// can make the phone re-provision or reboot; gspnp answers the challenge (README,
+/// "Re-provisioning").
+pub(crate) static NOTIFY_CHALLENGE: Setting = value(
+    "SIP NOTIFY authentication",
+    "sip.notify.challenge",
+    4428,
+    |_| Some(Value::Spelled(crate::provision::format::Spelling { v1: "0", v2: "Yes" })),
+);
 pub(crate) static NTP_SERVER: Setting =
     optional("NTP server", "dateTime.ntp.server.1", 30, Globals::ntp_server).host_port();
 pub(crate) static TIME_ZONE: Setting =
@@ -57,8 +67,8 @@ pub(crate) static USER_PASSWORD: Setting =
     optional("user password", "users.user.password", 196, Globals::user_password).secret();
 
 /// The global settings, in the order they are written.
-pub(crate) static GLOBAL_SETTINGS: [&Setting; 14] = [
+pub(crate) static GLOBAL_SETTINGS: [&Setting; 15] = [
     &CONFIG_PROTOCOL, &CONFIG_SERVER_PATH, &CONFIG_USERNAME, &CONFIG_PASSWORD,
-    &FIRMWARE_PROTOCOL, &FIRMWARE_SERVER_PATH, &DHCP_OVERRIDE, &PNP_SUBSCRIBE, &NTP_SERVER,
+    &FIRMWARE_PROTOCOL, &FIRMWARE_SERVER_PATH, &DHCP_OVERRIDE, &PNP_SUBSCRIBE, &NOTIFY_CHALLENGE, &NTP_SERVER,
     &TIME_ZONE, &TIME_ZONE_FROM_DHCP, &LANGUAGE, &ADMIN_PASSWORD, &USER_PASSWORD,
 ];

@@ -298,7 +298,7 @@ mod tests {
             let (found, found_index) = find_p_number(p).unwrap();
             assert_eq!((found.v2_name(found_index), found_index), (setting.v2_name(index), index));
         }
-        assert_eq!(seen.len(), 14 + 23 * 6 + 4 * 40 + 4 * 24);
+        assert_eq!(seen.len(), 15 + 23 * 6 + 4 * 40 + 4 * 24);
     }
 
     #[test]
