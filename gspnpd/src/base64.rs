@@ -18,9 +18,35 @@ pub fn encode(bytes: &[u8]) -> String {
     out
 }
 
+/// The bytes `text` encodes (padding optional); None if it is not base64.
+pub fn decode(text: &str) -> Option<Vec<u8>> {
+    let digits = text.trim_end_matches('=').as_bytes();
+    let mut out = Vec::with_capacity(digits.len() * 3 / 4);
+    let (mut bits, mut count) = (0u32, 0u32);
+    for digit in digits {
+        let value = ALPHABET.iter().position(|c| c == digit)?;
+        bits = (bits << 6) | value as u32;
+        count += 6;
+        if count >= 8 {
+            count -= 8;
+            out.push((bits >> count) as u8);
+            bits &= (1 << count) - 1;
+        }
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decoding_inverts_encoding() {
+        for plain in ["", "f", "fo", "foo", "foob", "fooba", "admin:correct horse"] {
+            assert_eq!(decode(&encode(plain.as_bytes())).as_deref(), Some(plain.as_bytes()));
+        }
+        assert_eq!(decode("Zm9v!"), None);
+    }
 
     #[test]
     fn rfc4648_test_vectors() {

@@ -54,6 +54,8 @@ pub enum Command {
     Render(RenderOptions),
     /// Simulate phones.
     Simulate(Box<SimulateOptions>),
+    /// Read a password on standard input, print its Argon2 hash for `[admin] password_hash`.
+    HashPassword,
     /// Print this help text.
     Help(&'static str),
     /// Print the version.
@@ -92,6 +94,10 @@ where
             "decode" => parse_decode(&mut parser),
             "render" => parse_render(&mut parser),
             "simulate" => parse_simulate(&mut parser),
+            "hash-password" => match parser.next()? {
+                None => Ok(Command::HashPassword),
+                Some(other) => Err(other.unexpected().into()),
+            },
             "help" => parse_help(&mut parser),
             other => Err(UsageError(format!("unknown command {other:?} (try gspnpd --help)"))),
         },

@@ -11,6 +11,7 @@ Commands:
   decode    Decode SIP datagrams saved in files and print what they say, as JSON
   render    Print the config file a phone would get
   simulate  Boot virtual GRP26xx phones against a PnP server and measure it
+  hash-password  Read the admin password on standard input, print [admin] password_hash
   help      Print this text, or a command's help
 
 Options:

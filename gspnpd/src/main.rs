@@ -2,6 +2,7 @@
 //! Plug and Play SUBSCRIBEs, serves each phone its config file over HTTP/HTTPS, decodes
 //! and renders for inspection, and simulates phones to test any PnP server.
 
+mod admin;
 mod base64;
 mod cli;
 mod config;
@@ -12,6 +13,7 @@ mod http;
 mod log;
 mod render;
 mod simulate;
+mod store;
 
 use std::process::ExitCode;
 
@@ -43,12 +45,28 @@ fn main() -> ExitCode {
         Command::Render(options) => {
             finish(render::run(&options, &mut std::io::stdout().lock(), &mut std::io::stderr().lock()))
         }
+        Command::HashPassword => finish(hash_password()),
         Command::Simulate(options) => match simulate::run(&options, &mut std::io::stdout().lock()) {
             Ok(summary) if summary.succeeded() => ExitCode::SUCCESS,
             Ok(_) => ExitCode::FAILURE,
             Err(error) => finish(Err(error)),
         },
     }
+}
+
+/// `gspnpd hash-password`: the first line of standard input (the password, never
+/// echoed by gspnpd) hashed with Argon2id, printed for `[admin] password_hash`.
+fn hash_password() -> Result<(), String> {
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).map_err(|error| format!("cannot read the password: {error}"))?;
+    let password = line.trim_end_matches(['\r', '\n']);
+    if password.is_empty() {
+        return Err(
+            "no password on standard input (try: gspnpd hash-password < file, or type it and press Enter)".into()
+        );
+    }
+    println!("{}", admin::auth::hash_password(password)?);
+    Ok(())
 }
 
 /// Exit status 0, or 1 after printing the error.

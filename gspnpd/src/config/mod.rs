@@ -8,6 +8,7 @@
 
 mod error;
 mod locate;
+mod manager;
 mod path;
 mod profiles;
 mod schema;
@@ -28,6 +29,7 @@ use serde::Deserialize;
 use toml::de::DeTable;
 
 pub use error::{ConfigError, Issue};
+pub use manager::{AdminSettings, StoreSettings};
 pub use path::KeyPath;
 
 use profiles::{build_profile, format_of, ProfileParts};
@@ -134,6 +136,12 @@ pub struct Config {
     pub default_profiles: Vec<DefaultProfileSettings>,
     /// `[log] level`.
     pub log_level: LogLevel,
+    /// `[store]`.
+    pub store: StoreSettings,
+    /// `[admin]`.
+    pub admin: Option<AdminSettings>,
+    /// `[defaults]`, for the profiles an admin assigns through the API.
+    defaults: Arc<schema::DefaultsTable>,
     /// What is allowed but probably a mistake, as `FILE:LINE:COLUMN: KEY: what`.
     pub warnings: Vec<String>,
 }
@@ -184,6 +192,8 @@ fn check(file: &Path, document: &Document, warnings: &mut Vec<Issue>) -> Result<
     let base = file.parent().unwrap_or(Path::new("."));
     let https = document.https.as_ref().map(|table| sections::https(table, base)).transpose()?;
     let log_level = sections::log_level(&document.log.level)?;
+    let store = manager::store(&document.store, file)?;
+    let admin = document.admin.as_ref().map(|table| manager::admin(table, base)).transpose()?;
     let auth = http.auth.clone();
     let credentials = auth.as_ref().map(|auth| (auth.user.as_str(), auth.password.as_str()));
     let mut config = Config {
@@ -194,6 +204,9 @@ fn check(file: &Path, document: &Document, warnings: &mut Vec<Issue>) -> Result<
         phones: Vec::new(),
         default_profiles: Vec::new(),
         log_level,
+        store,
+        admin,
+        defaults: Arc::new(document.defaults.clone()),
         warnings: Vec::new(),
     };
     let mut seen: HashMap<Mac, usize> = HashMap::new();

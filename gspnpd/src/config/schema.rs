@@ -28,6 +28,42 @@ pub struct Document {
     /// Logging.
     #[serde(default)]
     pub log: LogTable,
+    /// The device manager's persistent store.
+    #[serde(default)]
+    pub store: StoreTable,
+    /// The device manager's admin listener (REST API and web UI), if any.
+    pub admin: Option<AdminTable>,
+}
+
+/// `[store]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreTable {
+    /// The SQLite file, relative to the config file's folder; by default `gspnpd.sqlite`
+    /// in `$STATE_DIRECTORY` (systemd) or beside the config file.
+    pub path: Option<String>,
+    /// Phones kept at most (a flood of forged MACs stops there).
+    pub max_phones: Option<usize>,
+}
+
+/// `[admin]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminTable {
+    /// `ADDRESS:PORT` of the REST API and web UI.
+    pub listen: String,
+    /// The Argon2 PHC string `gspnpd hash-password` prints; user `admin`.
+    pub password_hash: String,
+    /// PEM certificate chain for HTTPS on the admin listener, relative to the config.
+    pub cert: Option<String>,
+    /// PEM private key for it.
+    pub key: Option<String>,
+    /// Serve phones nobody assigned yet a bootstrap file without secrets.
+    #[serde(default)]
+    pub bootstrap: bool,
+    /// Minutes a provisioning window stays open once an admin opens it; absent: new
+    /// phones are always answered (held until assigned).
+    pub window_minutes: Option<u64>,
 }
 
 /// `[sip]`.
@@ -142,7 +178,7 @@ pub struct HttpsTable {
 }
 
 /// `[defaults]`: settings for every phone; an account's own value wins.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DefaultsTable {
     /// `v1` (P-values) or `v2` (aliases).

@@ -57,7 +57,7 @@ pub fn sip(table: &SipTable) -> Result<SipSettings, Issue> {
 }
 
 /// `ADDRESS:PORT`.
-fn socket_address(text: &str, path: &KeyPath) -> Result<SocketAddr, Issue> {
+pub(super) fn socket_address(text: &str, path: &KeyPath) -> Result<SocketAddr, Issue> {
     text.parse().map_err(|_| Issue::at(path, format!("{text:?} is not ADDRESS:PORT (for example 0.0.0.0:8080)")))
 }
 

@@ -3,7 +3,8 @@
 //! Listed phones' files are always kept (the config bounds them). Files for phones a
 //! default profile covers are kept least-recently-used first up to a configured number,
 //! so that forged SUBSCRIBEs with new MACs cannot grow memory: a phone whose file was
-//! forgotten gets a new one when it next boots (its SUBSCRIBE renders it again).
+//! forgotten from memory is still served from the persistent store (the [`Ledger`]),
+//! which also keeps every file across restarts.
 
 use std::collections::{HashMap, HashSet};
 use std::num::NonZeroUsize;
@@ -12,6 +13,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use gspnp::engine::{tokens_equal, ConfigFile};
 use gspnp::Mac;
 use lru::LruCache;
+
+use super::ledger::Ledger;
+use crate::store::KeptFile;
 
 /// One phone's file and what it was rendered for.
 struct StoredFile {
@@ -44,6 +48,7 @@ struct Files {
 /// in constant time, so that neither a guessed token nor another phone's opens a file.
 pub struct FileStore {
     files: Mutex<Files>,
+    ledger: Option<Arc<Ledger>>,
 }
 
 fn capacity(files: usize) -> NonZeroUsize {
@@ -53,7 +58,14 @@ fn capacity(files: usize) -> NonZeroUsize {
 impl FileStore {
     /// A store that always keeps the files of `listed` phones and at most
     /// `max_unlisted` others.
+    #[cfg(test)]
     pub fn new(listed: HashSet<Mac>, max_unlisted: usize) -> FileStore {
+        FileStore::persistent(listed, max_unlisted, None)
+    }
+
+    /// As [`FileStore::new`]; a file not in memory is looked up in `ledger`'s store,
+    /// and fetches and re-renders are written to it.
+    pub fn persistent(listed: HashSet<Mac>, max_unlisted: usize, ledger: Option<Arc<Ledger>>) -> FileStore {
         let files = Files {
             listed_macs: listed,
             listed: HashMap::new(),
@@ -61,7 +73,7 @@ impl FileStore {
             fetched: 0,
             evicted: 0,
         };
-        FileStore { files: Mutex::new(files) }
+        FileStore { files: Mutex::new(files), ledger }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Files> {
@@ -87,8 +99,17 @@ impl FileStore {
         }
     }
 
-    /// `mac`'s file if `token` is its token, counting the fetch.
-    pub fn fetch(&self, mac: Mac, token: &str) -> Option<Arc<[u8]>> {
+    /// `mac`'s file if `token` is its token, from memory or else from the persistent
+    /// store, counting the fetch (and recording it as `how`).
+    pub fn fetch(&self, mac: Mac, token: &str, how: &str) -> Option<Arc<[u8]>> {
+        let contents = self.fetch_in_memory(mac, token).or_else(|| self.fetch_stored(mac, token))?;
+        if let Some(ledger) = &self.ledger {
+            ledger.fetched(mac, how);
+        }
+        Some(contents)
+    }
+
+    fn fetch_in_memory(&self, mac: Mac, token: &str) -> Option<Arc<[u8]>> {
         let mut files = self.lock();
         let files = &mut *files;
         let file = match files.listed.get(&mac) {
@@ -101,6 +122,33 @@ impl FileStore {
         let contents = file.contents.clone();
         files.fetched += 1;
         Some(contents)
+    }
+
+    fn fetch_stored(&self, mac: Mac, token: &str) -> Option<Arc<[u8]>> {
+        let ledger = self.ledger.as_ref()?;
+        let file = ledger.checked("reading a file", ledger.store().file(mac), None)?;
+        if !tokens_equal(&file.token, token) {
+            return None;
+        }
+        self.lock().fetched += 1;
+        Some(file.contents.into())
+    }
+
+    /// Keeps `mac`'s file always (an admin assigned it), as a listed phone's.
+    pub fn list(&self, mac: Mac) {
+        let mut files = self.lock();
+        if let Some(file) = files.unlisted.pop(&mac) {
+            files.listed.insert(mac, file);
+        }
+        files.listed_macs.insert(mac);
+    }
+
+    /// Forgets `mac`'s file and that it is listed.
+    pub fn unlist(&self, mac: Mac) {
+        let mut files = self.lock();
+        files.listed.remove(&mac);
+        files.unlisted.pop(&mac);
+        files.listed_macs.remove(&mac);
     }
 
     /// How many files are kept, fetched and forgotten.
@@ -140,6 +188,16 @@ impl FileStore {
         let Some(file) = files.listed.get_mut(&mac) else { return false };
         match render(&file.model, &file.url) {
             Some(contents) => {
+                if let Some(ledger) = &self.ledger {
+                    let kept = KeptFile {
+                        mac,
+                        model: file.model.clone(),
+                        token: file.token.clone(),
+                        url: file.url.clone(),
+                        contents: contents.clone(),
+                    };
+                    ledger.file_replaced(&kept);
+                }
                 file.contents = contents.into();
                 true
             }
@@ -178,10 +236,10 @@ mod tests {
         let (alice, bob) = ("a".repeat(32), "b".repeat(32));
         store.put(&file("000b82000001", &alice, b"<alice/>"));
         store.put(&file("000b82000002", &bob, b"<bob/>"));
-        assert_eq!(store.fetch(mac("000b82000001"), &alice).as_deref(), Some(&b"<alice/>"[..]));
-        assert!(store.fetch(mac("000b82000001"), &bob).is_none(), "bob's token does not open alice's file");
-        assert!(store.fetch(mac("000b82000001"), "").is_none());
-        assert!(store.fetch(mac("000b82000003"), &alice).is_none());
+        assert_eq!(store.fetch(mac("000b82000001"), &alice, "").as_deref(), Some(&b"<alice/>"[..]));
+        assert!(store.fetch(mac("000b82000001"), &bob, "").is_none(), "bob's token does not open alice's file");
+        assert!(store.fetch(mac("000b82000001"), "", "").is_none());
+        assert!(store.fetch(mac("000b82000003"), &alice, "").is_none());
         assert_eq!(store.counts(), FileCounts { kept: 2, fetched: 1, evicted: 0 });
     }
 
@@ -195,9 +253,9 @@ mod tests {
             store.put(&file(&format!("02{index:010x}"), &token, b"<forged/>"));
         }
         assert_eq!(store.counts(), FileCounts { kept: 101, fetched: 0, evicted: 9_900 });
-        assert!(store.fetch(listed, &token).is_some(), "the listed phone's file stays");
-        assert!(store.fetch(mac("020000000000"), &token).is_none(), "the oldest forged file was forgotten");
-        assert!(store.fetch(mac(&format!("02{:010x}", 9_999)), &token).is_some());
+        assert!(store.fetch(listed, &token, "").is_some(), "the listed phone's file stays");
+        assert!(store.fetch(mac("020000000000"), &token, "").is_none(), "the oldest forged file was forgotten");
+        assert!(store.fetch(mac(&format!("02{:010x}", 9_999)), &token, "").is_some());
     }
 
     #[test]
@@ -209,10 +267,10 @@ mod tests {
             store.put(&file(text, &token, b"<old/>"));
         }
         store.relist(HashSet::from([kept, promoted]), 1);
-        assert!(store.fetch(dropped, &token).is_none());
+        assert!(store.fetch(dropped, &token, "").is_none());
         assert!(store.rerender(promoted, |model, url| Some(format!("<{model} {url}/>").into_bytes())));
         let expected = format!("<GRP2614 http://192.0.2.1/{token}//>");
-        assert_eq!(store.fetch(promoted, &token).as_deref(), Some(expected.as_bytes()));
+        assert_eq!(store.fetch(promoted, &token, "").as_deref(), Some(expected.as_bytes()));
         assert!(!store.rerender(dropped, |_, _| Some(Vec::new())));
         assert_eq!(store.clear_unlisted(), 0);
     }

@@ -3,15 +3,17 @@
 
 mod files;
 mod host;
+pub mod ledger;
+pub mod manager;
 pub mod provisioning;
 mod reload;
 mod signals;
 
-use std::collections::HashSet;
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use gspnp::engine::{Assignment, Mode};
+use gspnp::engine::{Assignment, ConfigFile, Mode, ProfileAssignment};
 use gspnp::runtime::{RuntimeError, Server};
 
 use crate::cli::RunOptions;
@@ -19,8 +21,12 @@ use crate::config::{self, Config};
 use crate::http::basic_auth::BasicAuth;
 use crate::http::{tls, Binding, ConnectionGate, HttpServer, Limits, WARNING_INTERVAL};
 use crate::log::{Logger, Throttled};
+use crate::store::sqlite::SqliteStore;
+use crate::store::Store;
 use files::FileStore;
 use host::DaemonHost;
+use ledger::Ledger;
+use manager::Manager;
 use provisioning::Provisioning;
 use signals::{DaemonSignals, Request};
 
@@ -38,35 +44,68 @@ const FILE_WARNINGS_LOGGED: u32 = 20;
 /// Runs until SIGINT or SIGTERM, reloading the config on SIGHUP; an error says what
 /// could not be started.
 pub fn run(options: &RunOptions) -> Result<(), String> {
-    let mut config = config::load(&options.config).map_err(|error| error.to_string())?;
+    let config = config::load(&options.config).map_err(|error| error.to_string())?;
     let signals = DaemonSignals::block()?;
     let log = Logger::new(config.log_level);
     for warning in &config.warnings {
         log.warn(warning);
     }
-    let files = Arc::new(FileStore::new(listed(&config), config.http.max_unlisted_files));
-    let http = start_http(&config, &files, &log)?;
+    let store = SqliteStore::open(&config.store.path, config.store.max_phones).map_err(|error| error.to_string())?;
+    let store: Arc<dyn Store> = Arc::new(store);
+    let ledger = Ledger::new(store.clone(), log.clone());
+    let files = Arc::new(FileStore::persistent(listed(&config), config.http.max_unlisted_files, Some(ledger.clone())));
+    let mut http = start_http(&config, &files, &log)?;
     let file_warnings =
         Arc::new(Throttled::new(log.clone(), "warnings about rendered files", FILE_WARNINGS_LOGGED, WARNING_INTERVAL));
     let reported = file_warnings.clone();
     http.every(WARNING_INTERVAL, move || reported.report());
-    let host = DaemonHost { files: files.clone(), log: log.clone(), file_warnings };
+    let reporting = ledger.clone();
+    http.every(WARNING_INTERVAL, move || reporting.report());
+    let host = DaemonHost { files: files.clone(), log: log.clone(), file_warnings, ledger: ledger.clone() };
     let server = Server::start(config.server_config(), Some(Box::new(host)))
         .map_err(|error| format!("sip: cannot start: {error}"))?;
-    hand_over(&server, &config)?;
-    log.info(&ready_line(&config, &server, http.addresses()));
+    let server = Arc::new(server);
+    let tokens: HashMap<gspnp::Mac, String> = store.tokens().map_err(|error| error.to_string())?.into_iter().collect();
+    hand_over(&server, &config, &tokens, &files, &ledger)?;
+    let config = Arc::new(RwLock::new(config));
+    let manager = Arc::new(Manager {
+        ledger,
+        server: server.clone(),
+        files: files.clone(),
+        config: config.clone(),
+        log: log.clone(),
+    });
+    let assigned = manager.hand_over()?;
+    let admin = crate::admin::start(manager.clone())?;
+    let mut addresses = http.addresses().to_vec();
+    if let Some(admin) = &admin {
+        addresses.extend(admin.addresses());
+    }
+    log.info(&ready_line(&read(&config), &server, &addresses, assigned));
     let signal = loop {
         match signals.wait() {
             Request::Stop(signal) => break signal,
-            Request::Reload => reload::reload(&mut config, &server, &files, &log),
+            Request::Reload => {
+                let mut config = config.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+                reload::reload(&mut config, &server, &files, &log);
+            }
         }
     };
-    stop(signal, http, server, &files, &log)
+    if let Some(mut admin) = admin {
+        admin.stop(HTTP_STOP / 2);
+    }
+    http.stop(HTTP_STOP / 2);
+    stop(signal, &server, &files, &log)
+}
+
+/// The config, read-locked.
+fn read(config: &RwLock<Config>) -> std::sync::RwLockReadGuard<'_, Config> {
+    config.read().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Stops everything within [`STOP_LIMIT`]: a watchdog ends the process if some part
 /// (a stalled sink, a host callback) would hold it longer.
-fn stop(signal: &str, mut http: HttpServer, server: Server, files: &FileStore, log: &Logger) -> Result<(), String> {
+fn stop(signal: &str, server: &Server, files: &FileStore, log: &Logger) -> Result<(), String> {
     let watchdog = std::thread::Builder::new().name("gspnpd-stop".into()).spawn(|| {
         std::thread::sleep(STOP_LIMIT - Duration::from_millis(250));
         std::process::exit(0);
@@ -75,7 +114,6 @@ fn stop(signal: &str, mut http: HttpServer, server: Server, files: &FileStore, l
         log.warn("cannot start the stop watchdog; stopping without it");
     }
     log.info(&format!("stopping on {signal}"));
-    http.stop(HTTP_STOP);
     let stopped = server.stop();
     let stats = server.stats().engine;
     let counts = files.counts();
@@ -134,11 +172,22 @@ fn within_descriptors(mut limits: Limits, log: &Logger) -> Limits {
     limits
 }
 
-/// Gives the server every listed phone and default profile.
-fn hand_over(server: &Server, config: &Config) -> Result<(), String> {
+/// Gives the server every listed phone (with the token the store kept for it, so that
+/// its URL stays the same, and its kept file re-rendered from the profile as it is now)
+/// and every default profile.
+fn hand_over(
+    server: &Server,
+    config: &Config,
+    tokens: &HashMap<gspnp::Mac, String>,
+    files: &FileStore,
+    ledger: &Ledger,
+) -> Result<(), String> {
     for phone in &config.phones {
-        retry_while_busy(|| server.assign(phone.mac, Assignment::Profile(phone.assignment.clone())))
+        let token = tokens.get(&phone.mac).cloned();
+        let assignment = Arc::new(ProfileAssignment { token, ..(*phone.assignment).clone() });
+        retry_while_busy(|| server.assign(phone.mac, Assignment::Profile(assignment.clone())))
             .map_err(|error| format!("{}: {error}", phone.mac))?;
+        restore_file(phone.mac, &assignment, files, ledger);
     }
     for default in &config.default_profiles {
         retry_while_busy(|| {
@@ -147,6 +196,25 @@ fn hand_over(server: &Server, config: &Config) -> Result<(), String> {
         .map_err(|error| format!("default profile: {error}"))?;
     }
     Ok(())
+}
+
+/// Puts listed phone `mac`'s kept file back in memory, rendered from `assignment` under
+/// its kept token and URL (the config may have changed while gspnpd was down).
+fn restore_file(mac: gspnp::Mac, assignment: &ProfileAssignment, files: &FileStore, ledger: &Ledger) {
+    let Some(kept) = ledger.checked("reading a file", ledger.store().file(mac), None) else { return };
+    let Ok(rendered) = config::render_at(assignment, mac, &kept.model, &kept.url) else { return };
+    let file = ConfigFile {
+        ticket: 0,
+        mac,
+        model: kept.model.clone(),
+        file_name: format!("cfg{mac}.xml"),
+        contents: rendered.bytes,
+        url: kept.url.clone(),
+        token: kept.token.clone(),
+        warnings: Vec::new(),
+    };
+    files.put(&file);
+    ledger.file_replaced(&crate::store::KeptFile { contents: file.contents, ..kept });
 }
 
 /// Calls `request` again while the server's queue is full (a long phone list), for at
@@ -162,7 +230,7 @@ fn retry_while_busy(mut request: impl FnMut() -> Result<(), RuntimeError>) -> Re
 }
 
 /// The line that says the daemon is up, and how.
-fn ready_line(config: &Config, server: &Server, http: &[std::net::SocketAddr]) -> String {
+fn ready_line(config: &Config, server: &Server, http: &[std::net::SocketAddr], assigned: usize) -> String {
     let mode = match config.sip.mode {
         Mode::Off => "off",
         Mode::Discover => "discover",
@@ -176,13 +244,14 @@ fn ready_line(config: &Config, server: &Server, http: &[std::net::SocketAddr]) -
     let served: Vec<String> = http.iter().map(ToString::to_string).collect();
     let unicast_port = server.port().unwrap_or(config.sip.unicast_port);
     format!(
-        "ready: gspnpd {} with {} in {mode} mode, SIP on UDP port {} ({multicast}), answers from UDP port {}, files on {}, {} phones listed, {} default profiles",
+        "ready: gspnpd {} with {} in {mode} mode, SIP on UDP port {} ({multicast}), answers from UDP port {}, files on {}, {} phones listed, {assigned} assigned by an admin, {} default profiles, store {}",
         env!("CARGO_PKG_VERSION"),
         config.file.display(),
         if config.sip.multicast { config.sip.port } else { unicast_port },
         unicast_port,
         served.join(" and "),
         config.phones.len(),
-        config.default_profiles.len()
+        config.default_profiles.len(),
+        config.store.path.display()
     )
 }

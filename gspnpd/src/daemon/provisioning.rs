@@ -150,7 +150,7 @@ impl Provisioning {
         let Some(path) = parse_target(request.uri().path(), &self.folder) else {
             return refuse(StatusCode::NOT_FOUND, "not a phone's file");
         };
-        let Some(contents) = self.files.fetch(path.mac, path.token) else {
+        let Some(contents) = self.files.fetch(path.mac, path.token, &format!("over {scheme} from {from}")) else {
             return refuse(StatusCode::NOT_FOUND, "no such file under that token");
         };
         let user_agent =
