@@ -342,7 +342,11 @@ fn asterisk_provisions_20_phones_with_their_pjsip_accounts_and_survives_module_r
     let storm = storm.wait_with_output().unwrap();
     assert!(!stdout(&storm).is_empty(), "the storm ran to its end");
     assert!(asterisk.cli("core show version").contains("Asterisk 22"), "Asterisk survived");
-    assert_eq!(asterisk.gspnp_threads(), 3, "one server's three threads after load (network, provisioning and devices lanes)");
+    assert_eq!(
+        asterisk.gspnp_threads(),
+        3,
+        "one server's three threads after load (network, provisioning and devices lanes)"
+    );
 
     // Phones are still served after the reloads.
     let summary = simulate(&lab, &["--phones", "5", "--timeout", "30"]);
