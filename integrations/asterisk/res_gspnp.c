@@ -150,6 +150,11 @@ static void on_transmit(void *userdata, const uint8_t *data, size_t len, gspnp_a
 	gspnp_ast_sip_transmit(data, len, destination);
 }
 
+static void on_resync_result(void *userdata, const gspnp_resync_result *result)
+{
+	gspnp_ast_resync_result(result);
+}
+
 static void on_events_dropped(void *userdata, uint64_t count)
 {
 	ast_log(LOG_WARNING, "gspnp: %llu events dropped: Asterisk fell behind a storm of phones\n",
@@ -198,6 +203,7 @@ static int server_start(struct gspnp_ast_conf *conf)
 		.on_log = on_log,
 		.on_transmit = on_transmit,
 		.on_events_dropped = on_events_dropped,
+		.on_resync_result = on_resync_result,
 	};
 	gspnp_server_config *config = server_config(conf);
 	gspnp_server *started = NULL;
@@ -266,7 +272,7 @@ static void apply_all(struct gspnp_ast_conf *conf, struct gspnp_ast_conf *previo
 
 	if (conf->default_endpoint[0]) {
 		profile = gspnp_ast_profile_build(conf, conf->default_endpoint, conf->default_template,
-			error, sizeof(error));
+			NULL, error, sizeof(error));
 		if (!profile) {
 			ast_log(LOG_WARNING, "gspnp.conf: [general] default_endpoint = %s: %s\n",
 				conf->default_endpoint, error);
@@ -292,6 +298,7 @@ static int unload_module(void)
 	gspnp_ast_http_stop();
 	gspnp_ast_http_free();
 	gspnp_ast_phones_destroy();
+	gspnp_ast_credentials_destroy();
 	gspnp_ast_conf_set_current(NULL);
 	return 0;
 }
@@ -310,7 +317,7 @@ static int load_module(void)
 		return AST_MODULE_LOAD_DECLINE;
 	}
 	gspnp_ast_conf_set_current(conf);
-	if (gspnp_ast_phones_init() || server_start(conf)) {
+	if (gspnp_ast_phones_init() || gspnp_ast_credentials_init() || server_start(conf)) {
 		goto failed;
 	}
 	apply_all(conf, NULL);
