@@ -22,6 +22,7 @@ LIBS_PRIVATE := -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
 .PHONY: help header
 help:
 	@echo "make test          every test suite (what CI runs)"
+	@echo "make build         cargo build plus the soname link target/<PROFILE>/libgspnp.so.0"
 	@echo "make install       install the library, header and gspnp.pc (PREFIX, LIBDIR, INCLUDEDIR, BINDIR, DESTDIR)"
 	@echo "make uninstall     remove what make install put there"
 	@echo "make header        regenerate include/gspnp.h from src/ffi (commit the result)"
@@ -55,8 +56,11 @@ test:
 
 # gspnp.pc depends on PREFIX and LIBDIR, which make cannot see: write it every time.
 .PHONY: build install uninstall gspnp.pc
+# cargo writes libgspnp.so, whose soname is libgspnp.so.0: the link makes programs
+# linked against the build tree (README, "Build and test") start.
 build:
 	$(CARGO) build --workspace $(CARGO_PROFILE_FLAG)
+	ln -sf libgspnp.so target/$(PROFILE)/$(SONAME)
 
 gspnp.pc: gspnp.pc.in Cargo.toml
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \

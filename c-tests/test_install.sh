@@ -49,7 +49,7 @@ if readelf -d "$stage/hello-static" | grep -q 'libgspnp'; then echo "static buil
 
 # The Python package runs on the installed library.
 GSPNP_LIBRARY="$lib/libgspnp.so.0" PYTHONPATH="$root/bindings/python" python3 -c \
-    'import gspnp; assert gspnp.version() and gspnp.abi_version() == 0'
+    'import gspnp; assert gspnp.version() and gspnp.abi_version() == 1'
 
 make -s -C "$root" uninstall DESTDIR="$stage/root" PREFIX="$prefix" LIBDIR="$libdir"
 [ -z "$(find "$stage/root" -type f -o -type l)" ]

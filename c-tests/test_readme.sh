@@ -21,4 +21,15 @@ for example in "$work"/example*.c; do
         cc "${flags[@]}" -c "$work/fragment.c" -o "$work/out.o"
     fi
 done
-echo "test_readme: ok ($(ls "$work"/example*.c | wc -l) examples)"
+
+# The build-tree instructions as written (debug profile; the program and its source in
+# $work): `make build` leaves the soname link and the README's cc line gives a program
+# that starts and prints the library's version.
+link=$(grep -m1 '^cc app.c ' "$root/README.md" | sed -e 's|target/release|target/debug|g' \
+    -e "s| app.c | $work/app.c |" -e "s| -o app | -o $work/app |" -e "s|\./app\$|$work/app|")
+[ -n "$link" ]
+make -C "$root" --no-print-directory build PROFILE=debug CARGO="${CARGO:-cargo}" >/dev/null
+printf '#include <gspnp.h>\n#include <stdio.h>\nint main(void) { puts(gspnp_version()); return 0; }\n' > "$work/app.c"
+printed=$(cd "$root" && eval "$link")
+[ "$printed" = "$(sed -n 's/^version = "\(.*\)"/\1/p' "$root/Cargo.toml" | head -n 1)" ]
+echo "test_readme: ok ($(ls "$work"/example*.c | wc -l) examples; a program linked in the build tree starts)"

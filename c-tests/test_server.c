@@ -1,8 +1,14 @@
 /* A PBX module's view of gspnp: start a server with callbacks, let a phone on loopback
  * boot, assign it a URL from inside the discovery callback, see the NOTIFY result, stop.
+ * Then feed mode refusing a `local` that is not unicast, and (as root, in a network
+ * namespace of its own) a second server on one multicast port refused.
  * Run under valgrind: zero errors, zero leaks; userdata is freed exactly once. */
+#define _GNU_SOURCE /* unshare(), CLONE_NEWNET */
+#include <net/if.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stddef.h>
+#include <sys/ioctl.h>
 
 #include "common.h"
 
@@ -70,13 +76,95 @@ static int wait_for(struct host *host, int *counter, int value) {
     return 0;
 }
 
+/* A UDP port that was free a moment ago. */
+static uint16_t free_port(void) {
+    int fd = phone_socket(1);
+    uint16_t port = socket_port(fd);
+    close(fd);
+    return port;
+}
+
+/* The last error message contains `text`. */
+static int last_error_says(const char *text) {
+    char message[512];
+    gspnp_last_error_message(message, sizeof message, NULL);
+    return strstr(message, text) != NULL;
+}
+
+/* Feed mode: the address the SUBSCRIBE was sent to (the group), 0.0.0.0 or port 0 is
+ * no address a phone can answer to; the host's own unicast address is taken. */
+static void feed_refuses_a_local_that_is_not_unicast(void) {
+    static const char subscribe[] = "SUBSCRIBE sip:MAC%3A000B82F55284@224.0.1.75 SIP/2.0\r\n\r\n";
+    gspnp_server_config *config = gspnp_server_config_new();
+    gspnp_server *server = NULL;
+    gspnp_addr phone = {{192, 0, 2, 2}, 5080};
+    gspnp_addr group = {{224, 0, 1, 75}, 5060};
+    gspnp_addr any = {{0, 0, 0, 0}, 5060};
+    gspnp_addr no_port = {{192, 0, 2, 1}, 0};
+    gspnp_addr own = {{192, 0, 2, 1}, 5060};
+    uint16_t port = 0;
+    CHECK_OK(gspnp_server_config_set_feed_mode(config, true));
+    CHECK_OK(gspnp_server_start(config, NULL, &server));
+    gspnp_server_config_free(config);
+    CHECK(gspnp_server_port(server, &port) == GSPNP_STATUS_WRONG_MODE);
+    CHECK(gspnp_server_feed(server, (const uint8_t *)subscribe, sizeof subscribe - 1, phone, group) ==
+          GSPNP_STATUS_INVALID_ARGUMENT);
+    CHECK(last_error_says("local 224.0.1.75:5060 is not the host's unicast address"));
+    CHECK(gspnp_server_feed(server, (const uint8_t *)subscribe, sizeof subscribe - 1, phone, any) ==
+          GSPNP_STATUS_INVALID_ARGUMENT);
+    CHECK(gspnp_server_feed(server, (const uint8_t *)subscribe, sizeof subscribe - 1, phone, no_port) ==
+          GSPNP_STATUS_INVALID_ARGUMENT);
+    CHECK_OK(gspnp_server_feed(server, (const uint8_t *)subscribe, sizeof subscribe - 1, phone, own));
+    gspnp_server_free(server);
+}
+
+/* Moves this thread into a new network namespace with its loopback up; 0 when not
+ * allowed (not root), which CI does not accept. */
+static int enter_own_network_namespace(void) {
+    struct ifreq lo;
+    int fd;
+    if (unshare(CLONE_NEWNET) != 0) {
+        CHECK(getenv("CI") == NULL);
+        fprintf(stderr, "test_server: two servers on one port skipped: needs root for a network namespace\n");
+        return 0;
+    }
+    fd = socket(AF_INET, SOCK_DGRAM, 0);
+    CHECK(fd >= 0);
+    memset(&lo, 0, sizeof lo);
+    strcpy(lo.ifr_name, "lo");
+    CHECK(ioctl(fd, SIOCGIFFLAGS, &lo) == 0);
+    lo.ifr_flags |= IFF_UP;
+    CHECK(ioctl(fd, SIOCSIFFLAGS, &lo) == 0);
+    close(fd);
+    return 1;
+}
+
+/* Two servers of one process on one multicast port would both answer each phone: the
+ * second start is refused until the first stops. In a namespace of its own, so the
+ * group is joined on no interface of the machine. */
+static void a_second_server_on_one_multicast_port_is_refused(void) {
+    gspnp_server_config *config;
+    gspnp_server *first = NULL, *second = NULL;
+    if (!enter_own_network_namespace()) return;
+    config = gspnp_server_config_new();
+    CHECK_OK(gspnp_server_config_add_interface(config, STR("lo")));
+    CHECK_OK(gspnp_server_start(config, NULL, &first));
+    CHECK(gspnp_server_start(config, NULL, &second) == GSPNP_STATUS_ALREADY_RUNNING && second == NULL);
+    CHECK(last_error_says("already listens on multicast port 5060"));
+    CHECK_OK(gspnp_server_stop(first));
+    CHECK_OK(gspnp_server_start(config, NULL, &second));
+    gspnp_server_free(second);
+    gspnp_server_free(first);
+    gspnp_server_config_free(config);
+}
+
 int main(void) {
     struct host host;
     gspnp_callbacks callbacks;
     gspnp_server_config *config = gspnp_server_config_new();
     gspnp_server *server = NULL;
     gspnp_stats stats;
-    uint16_t port = 0;
+    uint16_t port = 0, unicast_port = free_port();
     char datagram[4096];
     int phone = phone_socket(5);
 
@@ -91,6 +179,9 @@ int main(void) {
 
     CHECK(config != NULL);
     CHECK_OK(gspnp_server_config_set_port(config, 0));
+    CHECK(gspnp_server_config_set_unicast_port(config, 65536) == GSPNP_STATUS_INVALID_ARGUMENT);
+    CHECK(gspnp_server_config_set_unicast_port(NULL, 0) == GSPNP_STATUS_NULL_PARAMETER);
+    CHECK_OK(gspnp_server_config_set_unicast_port(config, unicast_port));
     CHECK_OK(gspnp_server_config_set_multicast(config, false));
     CHECK(gspnp_server_config_set_answer_code(config, 201) == GSPNP_STATUS_INVALID_ARGUMENT);
     CHECK(gspnp_server_config_set_url_template(config, STR("http://{ip}/{nope}/")) == GSPNP_STATUS_BAD_URL_TEMPLATE);
@@ -103,7 +194,7 @@ int main(void) {
     pthread_mutex_unlock(&host.lock);
     gspnp_server_config_free(config);
     CHECK_OK(gspnp_server_port(server, &port));
-    CHECK(port != 0);
+    CHECK(port == unicast_port);
 
     phone_subscribe(phone, port, "000B82F55284", "z9hG4bKc1");
     CHECK(phone_receive(phone, datagram, sizeof datagram) > 0);
@@ -141,6 +232,8 @@ int main(void) {
     CHECK(host.freed == 1 && host.discovered == 1 && host.results == 1);
     close(phone);
     pthread_mutex_destroy(&host.lock);
+    feed_refuses_a_local_that_is_not_unicast();
+    a_second_server_on_one_multicast_port_is_refused();
     printf("test_server: ok\n");
     return 0;
 }

@@ -5,11 +5,11 @@
  *
  * Conventions (the same for every function):
  * - Every name starts with gspnp_ / GSPNP_.
- * - A fallible function returns gspnp_status; GSPNP_OK is 0, every error is >= 1000
+ * - A fallible function returns gspnp_status; GSPNP_STATUS_OK is 0, every error is >= 1000
  *   and its meaning never changes. gspnp_status_str() names it and
  *   gspnp_last_error_message() copies the calling thread's detailed message.
  * - Arguments: the object first, then inputs, then outputs. Outputs are written only
- *   when the function returns GSPNP_OK.
+ *   when the function returns GSPNP_STATUS_OK.
  * - Strings in are UTF-8 {pointer, length} pairs; (NULL, 0) is the empty string.
  * - Strings given to callbacks are borrowed gspnp_str views, valid only during the call.
  * - Objects from a _new function are released with the matching _free; _free(NULL) does
@@ -32,7 +32,7 @@
 
 // The ABI generation of this library. It changes only when the soname changes, i.e.
 // when a function, struct or enum value changes incompatibly.
-#define GSPNP_ABI_VERSION 0
+#define GSPNP_ABI_VERSION 1
 
 // The result of a fallible gspnp call. GSPNP_STATUS_OK is 0; errors start at 1000 so
 // they cannot be mistaken for -1 or an errno. Values are never renumbered; a retired
@@ -70,13 +70,16 @@ typedef enum {
   GSPNP_STATUS_NO_MAC = 1013,
   // The output buffer is too small; the needed size was written.
   GSPNP_STATUS_BUFFER_TOO_SMALL = 1014,
-  // The server is already running.
+  // Another server of this process already listens on this multicast port (in this
+  // network namespace); stop it first.
   GSPNP_STATUS_ALREADY_RUNNING = 1015,
-  // The server is not running.
+  // Retired: never returned (a stopped server answers GSPNP_STATUS_STOPPED; a server
+  // handle exists only once started). The value stays reserved.
   GSPNP_STATUS_NOT_RUNNING = 1016,
   // This function may not be called from inside a gspnp callback.
   GSPNP_STATUS_CALLED_FROM_CALLBACK = 1017,
-  // The SIP port is taken and cannot be shared.
+  // A port is taken: the multicast port by a socket without SO_REUSEADDR, or the
+  // unicast port by any socket. The message names the port and what to do.
   GSPNP_STATUS_ADDRESS_IN_USE = 1018,
   // A named interface does not exist or has no IPv4 address.
   GSPNP_STATUS_NO_SUCH_INTERFACE = 1019,
@@ -99,9 +102,52 @@ typedef enum {
   // The server is not in the mode this call needs (feed mode, or started without
   // callbacks for the pull API).
   GSPNP_STATUS_WRONG_MODE = 1028,
-  // No such phone (or other named thing) is known.
+  // The server knows no phone with this MAC (or was asked to re-provision a phone it
+  // never saw, with no address).
   GSPNP_STATUS_NOT_FOUND = 1029,
 } gspnp_status;
+
+// Where a phone is in provisioning.
+typedef enum {
+  // Recorded; nothing sent (discover mode, or nothing assigned yet).
+  GSPNP_DEVICE_STATE_SEEN = 0,
+  // A file waits for the host's decision.
+  GSPNP_DEVICE_STATE_AWAITING_HOST = 1,
+  // The SUBSCRIBE was answered.
+  GSPNP_DEVICE_STATE_ANSWERED = 2,
+  // A NOTIFY is on its way.
+  GSPNP_DEVICE_STATE_NOTIFIED = 3,
+  // The phone acknowledged the NOTIFY.
+  GSPNP_DEVICE_STATE_ACKNOWLEDGED = 4,
+  // Provisioning failed; `failure` says why.
+  GSPNP_DEVICE_STATE_FAILED = 5,
+} gspnp_device_state;
+
+// Why provisioning of a phone failed.
+typedef enum {
+  // It did not fail.
+  GSPNP_FAILURE_NONE = 0,
+  // The phone rejected the NOTIFY (`last_notify_status` has its status).
+  GSPNP_FAILURE_REJECTED = 1,
+  // The phone never answered the NOTIFY.
+  GSPNP_FAILURE_TIMEOUT = 2,
+  // The host refused the file.
+  GSPNP_FAILURE_VETOED = 3,
+  // The host did not decide on the file within the decision limit.
+  GSPNP_FAILURE_NO_DECISION = 4,
+  // The profile could not be rendered for this phone.
+  GSPNP_FAILURE_RENDER_FAILED = 5,
+} gspnp_failure;
+
+// How a NOTIFY ended.
+typedef enum {
+  // The phone answered 2xx and will fetch its file.
+  GSPNP_NOTIFY_OUTCOME_ACKNOWLEDGED = 0,
+  // The phone answered with an error status.
+  GSPNP_NOTIFY_OUTCOME_REJECTED = 1,
+  // No final answer in time (RFC 3261 Timer F).
+  GSPNP_NOTIFY_OUTCOME_TIMED_OUT = 2,
+} gspnp_notify_outcome;
 
 // What gspnp_server_resync() asks the phone to do.
 typedef enum {
@@ -128,16 +174,6 @@ typedef enum {
   GSPNP_RESYNC_OUTCOME_TIMED_OUT = 5,
 } gspnp_resync_outcome;
 
-// How a NOTIFY ended.
-typedef enum {
-  // The phone answered 2xx and will fetch its file.
-  GSPNP_NOTIFY_OUTCOME_ACKNOWLEDGED = 0,
-  // The phone answered with an error status.
-  GSPNP_NOTIFY_OUTCOME_REJECTED = 1,
-  // No final answer in time (RFC 3261 Timer F).
-  GSPNP_NOTIFY_OUTCOME_TIMED_OUT = 2,
-} gspnp_notify_outcome;
-
 // The importance of a log line.
 typedef enum {
   // Something failed.
@@ -149,6 +185,26 @@ typedef enum {
   // Detail.
   GSPNP_LOG_LEVEL_DEBUG = 4,
 } gspnp_log_level;
+
+// The kind of a gspnp_event: which gspnp_event_* reader applies.
+typedef enum {
+  // A phone not seen before: gspnp_event_device().
+  GSPNP_EVENT_KIND_DISCOVERED = 1,
+  // A known phone sent a new SUBSCRIBE: gspnp_event_device().
+  GSPNP_EVENT_KIND_UPDATED = 2,
+  // A file waits for gspnp_server_decide(): gspnp_event_config_file().
+  GSPNP_EVENT_KIND_CONFIG_READY = 3,
+  // A NOTIFY ended: gspnp_event_notify_result().
+  GSPNP_EVENT_KIND_NOTIFY_RESULT = 4,
+  // A log line: gspnp_event_log().
+  GSPNP_EVENT_KIND_LOG = 5,
+  // Feed mode, a datagram to send: gspnp_event_transmit().
+  GSPNP_EVENT_KIND_TRANSMIT = 6,
+  // Events were dropped: gspnp_event_dropped_kind() and gspnp_event_dropped_count().
+  GSPNP_EVENT_KIND_EVENTS_DROPPED = 7,
+  // A re-provisioning ended: gspnp_event_resync_result().
+  GSPNP_EVENT_KIND_RESYNC_RESULT = 8,
+} gspnp_event_kind;
 
 // What a server does with a ua-profile SUBSCRIBE.
 typedef enum {
@@ -170,25 +226,16 @@ typedef enum {
   GSPNP_RULE_KIND_MAC = 2,
 } gspnp_rule_kind;
 
-// The kind of a gspnp_event: which gspnp_event_* reader applies.
+// What on_config returns (as a uint32_t, so that an unknown value is no undefined
+// behaviour: it refuses).
 typedef enum {
-  // A phone not seen before: gspnp_event_device().
-  GSPNP_EVENT_KIND_DISCOVERED = 1,
-  // A known phone sent a new SUBSCRIBE: gspnp_event_device().
-  GSPNP_EVENT_KIND_UPDATED = 2,
-  // A file waits for gspnp_server_decide(): gspnp_event_config_file().
-  GSPNP_EVENT_KIND_CONFIG_READY = 3,
-  // A NOTIFY ended: gspnp_event_notify_result().
-  GSPNP_EVENT_KIND_NOTIFY_RESULT = 4,
-  // A log line: gspnp_event_log().
-  GSPNP_EVENT_KIND_LOG = 5,
-  // Feed mode, a datagram to send: gspnp_event_transmit().
-  GSPNP_EVENT_KIND_TRANSMIT = 6,
-  // Events were dropped: gspnp_event_dropped_count().
-  GSPNP_EVENT_KIND_EVENTS_DROPPED = 7,
-  // A re-provisioning ended: gspnp_event_resync_result().
-  GSPNP_EVENT_KIND_RESYNC_RESULT = 8,
-} gspnp_event_kind;
+  // Leave the phone alone.
+  GSPNP_DECISION_REFUSE = 0,
+  // Send the NOTIFY: the file is stored.
+  GSPNP_DECISION_ACCEPT = 1,
+  // gspnp_server_decide() will come with the ticket, from any thread.
+  GSPNP_DECISION_LATER = 2,
+} gspnp_decision;
 
 // The settings of one SIP account (gspnp_profile_set_account). Values are text.
 typedef enum {
@@ -259,6 +306,10 @@ typedef enum {
 // A decoded phone, owned by the host until gspnp_decoded_free().
 typedef struct gspnp_decoded gspnp_decoded;
 
+// A copy of phones a server knows, owned by the host until gspnp_device_list_free().
+// Views read from it are valid until then.
+typedef struct gspnp_device_list gspnp_device_list;
+
 // An event owned by the host until gspnp_event_free(). Views read from it are valid
 // until then.
 typedef struct gspnp_event gspnp_event;
@@ -271,9 +322,11 @@ typedef struct gspnp_profile gspnp_profile;
 // A rendered configuration file, owned by the host until gspnp_rendered_free().
 typedef struct gspnp_rendered gspnp_rendered;
 
-// A running server. Under the hood an `Arc`-free Rust object used from any thread:
-// every gspnp_server_* function may be called concurrently, and from inside the
-// server's own callbacks, except gspnp_server_stop() and gspnp_server_free().
+// A running server. Under the hood a Rust object shared (an `Arc`) by the calls in
+// progress: every gspnp_server_* function may be called from any thread, concurrently,
+// and from inside the server's own callbacks, except gspnp_server_stop() (it returns
+// GSPNP_STATUS_CALLED_FROM_CALLBACK there) and gspnp_server_free() (see there for
+// what may run while it does).
 typedef struct gspnp_server gspnp_server;
 
 // Settings for gspnp_server_start(). Create with gspnp_server_config_new(), change with
@@ -321,6 +374,30 @@ typedef struct {
   // Where the datagram came from (replies go here, never to an address inside it).
   gspnp_addr source;
 } gspnp_device;
+
+// One phone as the server knows it; strings are views valid until the list is freed.
+typedef struct {
+  // What its last SUBSCRIBE said; `device.source` is its last address.
+  gspnp_device device;
+  // Where it is in provisioning.
+  gspnp_device_state state;
+  // Why it failed, when `state` is FAILED; else NONE.
+  gspnp_failure failure;
+  // Its first SUBSCRIBE, in milliseconds since 1970-01-01 UTC.
+  uint64_t first_seen_ms;
+  // Its last SUBSCRIBE, in milliseconds since 1970-01-01 UTC.
+  uint64_t last_seen_ms;
+  // SUBSCRIBEs received, retransmissions included.
+  uint64_t subscribes;
+  // Whether an assignment (its own or a default) covers it now.
+  bool assigned;
+  // Whether a NOTIFY to it ended; the two fields below are meaningful only then.
+  bool has_last_notify;
+  // How its last NOTIFY ended.
+  gspnp_notify_outcome last_notify_outcome;
+  // The phone's status code for it; 0 when it timed out.
+  uint16_t last_notify_status;
+} gspnp_known_device;
 
 // A rendered configuration file, offered before its phone is told where it is.
 typedef struct {
@@ -374,12 +451,20 @@ typedef struct {
   bool in_dialog;
 } gspnp_notify_result;
 
-// The host's callbacks. Every member may be NULL. All of them run on the server's
-// callback thread (one thread per server), one at a time, never while gspnp holds a
-// lock; a slow callback delays later events, never the network. Pointers passed to a
-// callback are valid only until it returns. From inside a callback the host may call
-// any gspnp_server_* function except gspnp_server_stop() and gspnp_server_free() on the
-// same server (they return GSPNP_STATUS_CALLED_FROM_CALLBACK / do not wait).
+// The host's callbacks. Every member may be NULL. They run on two callback threads
+// ("lanes") of the server, never while gspnp holds a lock:
+// - the provisioning lane: on_config, on_notify_result, on_transmit, one at a time,
+//   in the order the events happened;
+// - the devices lane: on_device (in order), on_log and on_events_dropped.
+//
+// Callbacks of different lanes MAY RUN AT THE SAME TIME: whatever they share through
+// `userdata` needs a lock. A slow on_device never delays another phone's file. Only
+// log lines are ever dropped (reported by on_events_dropped); when the host falls far
+// behind (see gspnp_server_config_set_event_queue) new phones are left unanswered and
+// retry. Pointers passed to a callback are valid only until it returns. From inside a
+// callback the host may call any gspnp_server_* function except gspnp_server_stop()
+// and gspnp_server_free() on the same server (they return
+// GSPNP_STATUS_CALLED_FROM_CALLBACK / do not wait).
 typedef struct {
   // Passed as the first argument of every callback.
   void *userdata;
@@ -388,9 +473,13 @@ typedef struct {
   // A phone sent a SUBSCRIBE; `is_new` when it was not known. The host may assign it
   // a URL or profile from here.
   void (*on_device)(void *userdata, const gspnp_device *device, bool is_new);
-  // A file was rendered for a phone. Store it so `file->url` serves it, then return
-  // true to send the NOTIFY, false to leave the phone alone. NULL refuses every file.
-  bool (*on_config)(void *userdata, const gspnp_config_file *file);
+  // A file was rendered for a phone. Return a gspnp_decision: ACCEPT once it is
+  // stored so that `file->url` serves it (the NOTIFY goes out), REFUSE to leave the
+  // phone alone, or LATER to decide from any thread with gspnp_server_decide() and
+  // `file->ticket` (copy what you need: `file` is valid only during the call) within
+  // the decision limit (gspnp_server_config_set_decision_timeout; at the limit the
+  // file counts as refused). Any other value refuses. NULL refuses every file.
+  uint32_t (*on_config)(void *userdata, const gspnp_config_file *file);
   // A NOTIFY ended.
   void (*on_notify_result)(void *userdata, const gspnp_notify_result *result);
   // A log line (not NUL-terminated); never contains a password or a URL token.
@@ -402,9 +491,11 @@ typedef struct {
                       size_t len,
                       gspnp_addr destination,
                       gspnp_addr source);
-  // `count` events were dropped because the callbacks were too slow.
-  void (*on_events_dropped)(void *userdata, uint64_t count);
-  // A re-provisioning started with gspnp_server_resync() ended.
+  // `count` events of `kind` were dropped because the callbacks were too slow; only
+  // GSPNP_EVENT_KIND_LOG lines ever are.
+  void (*on_events_dropped)(void *userdata, gspnp_event_kind kind, uint64_t count);
+  // A re-provisioning started with gspnp_server_resync() ended. Runs on the
+  // provisioning lane, like on_notify_result.
   void (*on_resync_result)(void *userdata, const gspnp_resync_result *result);
 } gspnp_callbacks;
 
@@ -463,6 +554,28 @@ typedef struct {
   uint64_t events_dropped;
   // Datagrams the OS refused to send.
   uint64_t send_errors;
+  // Receive calls that failed (the socket error was logged).
+  uint64_t receive_errors;
+  // Host calls that panicked and were refused (a bug in a Rust host; C callbacks cannot panic).
+  uint64_t host_panics;
+  // Log lines dropped because the host was slow (the only events ever dropped).
+  uint64_t log_lines_dropped;
+  // New phones left unanswered because the host was behind (they retry).
+  uint64_t host_busy;
+  // Times the server stopped answering new phones because the host was behind.
+  uint64_t admission_pauses;
+  // Must-deliver events queued for the host and not yet handled (a gauge, now).
+  uint64_t host_backlog;
+  // Exchanges forgotten because a phone had too many at once.
+  uint64_t exchanges_evicted;
+  // Re-provisioning NOTIFYs started.
+  uint64_t resyncs_sent;
+  // Re-provisionings the phone accepted.
+  uint64_t resyncs_accepted;
+  // Re-provisionings that ended otherwise.
+  uint64_t resyncs_failed;
+  // Digest challenges answered.
+  uint64_t resync_challenges_answered;
 } gspnp_stats;
 
 #ifdef __cplusplus
@@ -481,6 +594,37 @@ gspnp_status gspnp_decoded_device(const gspnp_decoded *decoded, gspnp_device *ou
 
 // Frees a decoded phone. NULL is a no-op.
 void gspnp_decoded_free(gspnp_decoded *decoded);
+
+// Writes to `*out` a copy of every phone the server knows (possibly none), in no
+// particular order; free it with gspnp_device_list_free(). Waits for the network
+// thread (at most 5 s); GSPNP_STATUS_STOPPED once the server stopped.
+gspnp_status gspnp_server_devices(const gspnp_server *server, gspnp_device_list **out);
+
+// Writes to `*out` a list holding the one phone `mac` (12 hex digits, separators
+// allowed); free it with gspnp_device_list_free(). GSPNP_STATUS_NOT_FOUND (and `*out`
+// untouched) when the server does not know it.
+gspnp_status gspnp_server_device(const gspnp_server *server,
+                                 const char *mac,
+                                 size_t mac_len,
+                                 gspnp_device_list **out);
+
+// Forgets the phone `mac` and every exchange with it: a NOTIFY under way is abandoned
+// (no on_notify_result), a file waiting for a decision is refused. What is assigned to
+// the MAC stays; the phone is discovered anew when it next subscribes.
+// GSPNP_STATUS_NOT_FOUND when the server does not know it.
+gspnp_status gspnp_server_forget(const gspnp_server *server, const char *mac, size_t mac_len);
+
+// How many phones the list holds; 0 for NULL.
+size_t gspnp_device_list_len(const gspnp_device_list *list);
+
+// Writes phone `index` (from 0) of the list to `*out`, as views valid until the list
+// is freed. GSPNP_STATUS_INVALID_ARGUMENT when `index` >= gspnp_device_list_len().
+gspnp_status gspnp_device_list_get(const gspnp_device_list *list,
+                                   size_t index,
+                                   gspnp_known_device *out);
+
+// Frees a list. NULL is a no-op.
+void gspnp_device_list_free(gspnp_device_list *list);
 
 // Frees an event. NULL is a no-op.
 void gspnp_event_free(gspnp_event *event);
@@ -513,6 +657,10 @@ gspnp_status gspnp_event_transmit(const gspnp_event *event,
 
 // How many events an EVENTS_DROPPED event reports; 0 for another kind or NULL.
 uint64_t gspnp_event_dropped_count(const gspnp_event *event);
+
+// The kind of the events an EVENTS_DROPPED event reports (a gspnp_event_kind: only
+// GSPNP_EVENT_KIND_LOG lines are ever dropped); 0 for another kind or NULL.
+uint32_t gspnp_event_dropped_kind(const gspnp_event *event);
 
 // An empty profile: no accounts, no keys, default globals. Free it with
 // gspnp_profile_free().
@@ -648,11 +796,19 @@ gspnp_status gspnp_server_resync(const gspnp_server *server,
                                  const char *address,
                                  size_t address_len);
 
-// Starts a server: opens its socket (unless in feed mode) and its threads, and writes
-// it to `*out`. With `callbacks` (copied; may be NULL) events go to them on the
-// server's callback thread, never before this function has returned (so `*out` is
-// set when the first one runs), and the server owns `callbacks->userdata` from here on
-// (userdata_free runs once, after stop). With NULL callbacks, take events with
+// Starts a server: opens its sockets (unless in feed mode) and its threads, and writes
+// it to `*out`. The sockets open in the calling thread's network namespace: with
+// multicast on, the group socket on 224.0.1.75:<multicast port> (SO_REUSEADDR, beside a
+// PBX's 0.0.0.0:5060 that has SO_REUSEADDR too), and always the unicast socket on the
+// unicast port (exclusive). GSPNP_STATUS_ADDRESS_IN_USE when a socket holds the
+// multicast port without SO_REUSEADDR (the message says what to do) or holds the
+// unicast port; GSPNP_STATUS_ALREADY_RUNNING when another server of this process
+// listens on the same multicast port (until it is stopped).
+//
+// With `callbacks` (copied; may be NULL) events go to them on the server's callback
+// thread, never before this function has returned (so `*out` is set when the first
+// one runs), and the server owns `callbacks->userdata` from here on (userdata_free
+// runs once, after stop). With NULL callbacks, take events with
 // gspnp_server_next_event(). On error nothing is left running and the caller still
 // owns its userdata. Free the server with gspnp_server_free().
 gspnp_status gspnp_server_start(const gspnp_server_config *config,
@@ -665,12 +821,27 @@ gspnp_status gspnp_server_start(const gspnp_server_config *config,
 // GSPNP_STATUS_THREAD_PANICKED reports a gspnp bug; the server is stopped all the same.
 gspnp_status gspnp_server_stop(const gspnp_server *server);
 
-// Stops (as gspnp_server_stop()) and frees the server. NULL is a no-op. Must not be
-// called from one of the server's own callbacks: there it only asks the threads to
-// end and frees the server when they have.
+// Stops (as gspnp_server_stop()) and frees the server. NULL is a no-op.
+//
+// Allowed: calling it while other threads are inside calls on this server, such as
+// gspnp_server_next_event() waiting for an event or a gspnp_server_stop() joining the
+// threads. Those calls return (next_event with GSPNP_STATUS_STOPPED) and free returns
+// only once every one of them has returned, the threads are joined and
+// userdata_free has run.
+//
+// Not allowed (undefined behaviour): any call on the server that begins after free
+// was called, including a second free. A thread that loops on
+// gspnp_server_next_event() must not be able to call again: either free while it is
+// blocked and let it end on GSPNP_STATUS_STOPPED without another call, or call
+// gspnp_server_stop() first, join the thread (it gets GSPNP_STATUS_STOPPED), then free.
+//
+// From one of the server's own callbacks it does not wait: it asks the threads to end,
+// and the server goes once they and the calls in progress have.
 void gspnp_server_free(gspnp_server *server);
 
-// Writes the bound UDP port to `*port`. GSPNP_STATUS_WRONG_MODE in feed mode.
+// Writes the unicast port to `*port`: the one Via and Contact name, where phones answer
+// and unicast SUBSCRIBEs go (the chosen one when the unicast port was set to 0).
+// GSPNP_STATUS_WRONG_MODE in feed mode.
 gspnp_status gspnp_server_port(const gspnp_server *server, uint16_t *port);
 
 // Tells the phone `mac` to fetch its configuration from `url` (a folder URL ending in
@@ -695,16 +866,41 @@ gspnp_status gspnp_server_set_default_url(const gspnp_server *server,
 // Forgets what `mac` was assigned. A NOTIFY under way finishes.
 gspnp_status gspnp_server_unassign(const gspnp_server *server, const char *mac, size_t mac_len);
 
-// Decides on a file offered by a GSPNP_EVENT_CONFIG_READY event (pull API): `accept`
-// sends the NOTIFY. A ticket that is no longer waiting is ignored.
+// Decides on a file offered by a GSPNP_EVENT_CONFIG_READY event (pull API) or by
+// on_config returning GSPNP_DECISION_LATER: `accept` sends the NOTIFY. From any
+// thread, within the decision limit (gspnp_server_config_set_decision_timeout); a
+// ticket that is no longer waiting (decided, expired, phone forgotten) is ignored.
 gspnp_status gspnp_server_decide(const gspnp_server *server, uint64_t ticket, bool accept);
 
 // Changes the mode of a running server (a gspnp_mode value).
 gspnp_status gspnp_server_set_mode(const gspnp_server *server, uint32_t mode);
 
 // Feed mode: hands the server a datagram the host's SIP stack received from `source`
-// on the host's address `local`. The bytes are copied. What to send back arrives in
-// on_transmit (or as GSPNP_EVENT_TRANSMIT).
+// on the host's unicast address `local`: the address of the interface the datagram
+// reached and the port of the PBX's SIP socket (Via, Contact, `{ip}` and the source of
+// the answers are made from it). For a SUBSCRIBE multicast to 224.0.1.75 that is not
+// its destination: read the interface address with IP_PKTINFO, for example
+//
+// ```c
+// int on = 1;
+// setsockopt(sip_fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on);     // once
+// char control[CMSG_SPACE(sizeof(struct in_pktinfo))];
+// struct msghdr msg = { .msg_name = &from, .msg_namelen = sizeof from, .msg_iov = &iov,
+//                       .msg_iovlen = 1, .msg_control = control,
+//                       .msg_controllen = sizeof control };
+// ssize_t len = recvmsg(sip_fd, &msg, 0);
+// for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+//     if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+//         struct in_pktinfo info;
+//         memcpy(&info, CMSG_DATA(c), sizeof info);
+//         memcpy(local.octets, &info.ipi_spec_dst, 4);      // not ipi_addr
+//     }
+// local.port = sip_port;
+// ```
+//
+// A `local` of 0.0.0.0, a multicast address, 255.255.255.255 or port 0 is refused with
+// GSPNP_STATUS_INVALID_ARGUMENT and a message. The bytes are copied. What to send back
+// arrives in on_transmit (or as GSPNP_EVENT_TRANSMIT), to be sent from `local`.
 gspnp_status gspnp_server_feed(const gspnp_server *server,
                                const uint8_t *data,
                                size_t len,
@@ -724,16 +920,25 @@ gspnp_status gspnp_server_next_event(const gspnp_server *server,
                                      uint32_t timeout_ms,
                                      gspnp_event **out);
 
-// A config with the defaults: port 5060, every multicast interface, provision mode,
-// answer 200, RFC 3261 timers (T1 500 ms, T2 4 s, timeout 32 s), URL template
-// "http://{ip}/gspnp/{token}/". Free it with gspnp_server_config_free().
+// A config with the defaults: multicast port 5060, unicast port 0 (a free one), every
+// multicast interface, provision mode, answer 200, RFC 3261 timers (T1 500 ms, T2 4 s,
+// timeout 32 s), URL template "http://{ip}/gspnp/{token}/". Free it with
+// gspnp_server_config_free().
 gspnp_server_config *gspnp_server_config_new(void);
 
 // Frees a config. NULL is a no-op.
 void gspnp_server_config_free(gspnp_server_config *config);
 
-// The UDP port to bind (default 5060; 0 picks a free port, see gspnp_server_port()).
+// The multicast port (default 5060): phones' SUBSCRIBEs to 224.0.1.75 on this port are
+// received on a socket bound to that group address with SO_REUSEADDR, which takes
+// nothing from a PBX bound to 0.0.0.0 on the same port (with SO_REUSEADDR). Unused
+// with multicast off.
 gspnp_status gspnp_server_config_set_port(gspnp_server_config *config, uint32_t port);
+
+// The unicast port (default 0: a free port chosen by the OS; see gspnp_server_port()).
+// Answers, NOTIFYs, the phones' responses and unicast SUBSCRIBEs use a socket bound
+// exclusively to it, and Via/Contact name it. Never share the PBX's port here.
+gspnp_status gspnp_server_config_set_unicast_port(gspnp_server_config *config, uint32_t port);
 
 // Adds an interface to join the PnP group 224.0.1.75 on, by name ("eth0") or IPv4
 // address. With none added, every up, multicast-capable IPv4 interface is joined. A
@@ -742,11 +947,24 @@ gspnp_status gspnp_server_config_add_interface(gspnp_server_config *config,
                                                const char *name,
                                                size_t name_len);
 
-// Whether to join the multicast group at all (default true). False: unicast only.
+// Whether to join the multicast group at all (default true). False: unicast only (on
+// the unicast port).
 gspnp_status gspnp_server_config_set_multicast(gspnp_server_config *config, bool enabled);
 
 // Feed mode (default false): no socket; the host passes datagrams with
 // gspnp_server_feed() and sends what on_transmit (or a TRANSMIT event) gives it.
+//
+// Which mode a PBX should use: feed mode when its SIP stack can hand datagrams over
+// (a PBX module usually can). The PBX joins 224.0.1.75 on its own SIP socket and
+// passes on what carries `Event: ua-profile` and the responses to gspnp's NOTIFYs; no
+// second socket shares 5060, whatever options the PBX's socket has, and phones see
+// the PBX's own address and port. Socket mode (the default) when it cannot: gspnp
+// receives the group on a socket bound to 224.0.1.75:5060 and answers from a unicast
+// port of its own. That socket can bind beside the PBX only if the PBX's socket on
+// 0.0.0.0:5060 has SO_REUSEADDR (or the PBX binds its own address instead), and the
+// PBX's wildcard socket then also gets a copy of each multicast SUBSCRIBE (Linux gives
+// group datagrams to every socket on the port that does not set IP_MULTICAST_ALL to
+// 0): it must leave ua-profile SUBSCRIBEs unanswered.
 gspnp_status gspnp_server_config_set_feed_mode(gspnp_server_config *config, bool enabled);
 
 // off / discover / provision (default provision). Values outside the enum are refused.
@@ -784,8 +1002,11 @@ gspnp_status gspnp_server_config_set_rate_limit(gspnp_server_config *config,
                                                 uint32_t burst,
                                                 double per_second);
 
-// Events that may wait for the host (default 4096, at least 1); beyond, they are
-// dropped, counted and reported by on_events_dropped.
+// How far the host may fall behind (default 4096, 1 to 16777216). Log lines: at most
+// this many wait; newer ones are dropped, counted and reported by on_events_dropped.
+// Everything else (phones, file offers, NOTIFY results, feed-mode datagrams) is never
+// dropped: with this many undelivered, the server stops answering new phones (they
+// retry; exchanges under way go on) until half as many remain.
 gspnp_status gspnp_server_config_set_event_queue(gspnp_server_config *config, size_t capacity);
 
 // The socket's receive buffer in bytes (default 4 MiB, 64 KiB to 1 GiB): room for a
@@ -799,6 +1020,16 @@ gspnp_status gspnp_server_config_add_rule(gspnp_server_config *config,
                                           uint32_t kind,
                                           const char *value,
                                           size_t value_len);
+
+// How long a file offered to on_config (or as a CONFIG_READY event) waits for its
+// decision (default 10000 ms, 1 to 3600000). At the limit the file counts as refused:
+// no NOTIFY, the phone is reported failed (GSPNP_FAILURE_NO_DECISION) and retries later.
+gspnp_status gspnp_server_config_set_decision_timeout(gspnp_server_config *config,
+                                                      uint32_t timeout_ms);
+
+// The least severe log line made (a gspnp_log_level; default INFO). Lines below it
+// are never formatted nor queued.
+gspnp_status gspnp_server_config_set_log_level(gspnp_server_config *config, uint32_t level);
 
 // A static, NUL-terminated English description of a status value. Never NULL; never
 // free it. A value this library does not know gives "unknown status". Takes an `int`

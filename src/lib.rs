@@ -5,8 +5,10 @@
 //! - [`device`]: what a ua-profile SUBSCRIBE says about the phone that sent it;
 //! - [`engine`]: the PnP state machine, sans-IO (time and datagrams are passed in);
 //! - [`runtime`]: sockets, the listener and callback threads, channels;
-//! - `ffi`: the C ABI, the only place with `unsafe`.
+//! - `ffi`: the C ABI, the only place with `unsafe` (the compiler holds every other
+//!   module to that: `unsafe_code` is denied outside `ffi`).
 
+#![deny(unsafe_code)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
 pub mod device;
@@ -16,6 +18,7 @@ pub mod provision;
 pub mod runtime;
 pub mod sip;
 
+#[allow(unsafe_code)]
 mod ffi;
 
 pub use mac::Mac;

@@ -20,7 +20,7 @@ fn config(sip_port: u16, http_port: u16) -> String {
     format!(
         r#"
 [sip]
-port = {sip_port}
+unicast_port = {sip_port}
 multicast = false
 [http]
 listen = "127.0.0.1:{http_port}"

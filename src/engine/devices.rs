@@ -94,6 +94,8 @@ pub struct DeviceTable {
     records: HashMap<Mac, DeviceRecord>,
     by_age: BTreeMap<u64, Mac>,
     next_stamp: u64,
+    /// Every record with a smaller stamp was idle when last swept.
+    swept_below: u64,
 }
 
 /// What [`DeviceTable::touch`] did.
@@ -107,7 +109,13 @@ pub enum Touched {
 impl DeviceTable {
     /// An empty table holding at most `capacity` phones (at least 1).
     pub fn new(capacity: usize) -> DeviceTable {
-        DeviceTable { capacity: capacity.max(1), records: HashMap::new(), by_age: BTreeMap::new(), next_stamp: 0 }
+        DeviceTable {
+            capacity: capacity.max(1),
+            records: HashMap::new(),
+            by_age: BTreeMap::new(),
+            next_stamp: 0,
+            swept_below: 0,
+        }
     }
 
     /// Records a SUBSCRIBE from `info.mac`, making it the most recently seen.
@@ -148,6 +156,22 @@ impl DeviceTable {
     fn evict_oldest(&mut self) -> Option<Box<DeviceRecord>> {
         let (_, mac) = self.by_age.pop_first()?;
         self.records.remove(&mac).map(Box::new)
+    }
+
+    /// Calls `idle` once for every phone last seen at or before `cutoff` since the last
+    /// sweep, oldest first, and returns when the next one not yet idle was seen. Each
+    /// phone is visited once per SUBSCRIBE: amortised O(1).
+    pub fn sweep_idle(&mut self, cutoff: Instant, mut idle: impl FnMut(&DeviceRecord)) -> Option<Instant> {
+        while let Some((&stamp, &mac)) = self.by_age.range(self.swept_below..).next() {
+            if let Some(record) = self.records.get(&mac) {
+                if record.last_seen > cutoff {
+                    return Some(record.last_seen);
+                }
+                idle(record);
+            }
+            self.swept_below = stamp + 1;
+        }
+        None
     }
 
     /// Forgets the phone; its record, if it was known.

@@ -125,10 +125,14 @@ enum Timer {
         exchange: ExchangeId,
         id: u64,
     },
-    /// Forget the exchange if it has been idle for the transaction lifetime.
+    /// Forget the exchange if it has been idle for the transaction lifetime (set when a
+    /// NOTIFY or a decision of the exchange ends).
     Expire {
         exchange: ExchangeId,
     },
+    /// Forget the idle exchanges of phones idle for the transaction lifetime, so memory
+    /// follows the device table and not the SUBSCRIBE rate; one timer in all.
+    Housekeeping,
     DecisionTimeout {
         ticket: u64,
     },
@@ -140,6 +144,7 @@ pub struct Engine {
     devices: DeviceTable,
     transactions: Transactions,
     next_ticket: u64,
+    housekeeping_at: Option<Instant>,
     assignments: Assignments,
     limiter: RateLimiter,
     timers: TimerQueue<Timer>,
@@ -186,6 +191,7 @@ impl Engine {
             config,
             transactions: Transactions::default(),
             next_ticket: 1,
+            housekeeping_at: None,
             assignments: Assignments::default(),
             timers: TimerQueue::default(),
             random: TokenSource::new(random),
@@ -233,6 +239,7 @@ impl Engine {
                 Timer::NotifyRetransmit { exchange, id } => self.retransmit_notify(now, exchange, id),
                 Timer::NotifyTimeout { exchange, id } => self.notify_timed_out(now, exchange, id),
                 Timer::Expire { exchange } => self.expire(now, exchange),
+                Timer::Housekeeping => self.housekeeping(now),
                 Timer::DecisionTimeout { ticket } => self.decision_timed_out(now, ticket),
             }
         }
@@ -383,6 +390,7 @@ impl Engine {
     pub fn decide(&mut self, now: Instant, ticket: u64, accept: bool) -> Result<(), EngineError> {
         let (exchange, file) = self.transactions.take_waiting(ticket).ok_or(EngineError::UnknownTicket(ticket))?;
         let Some(mac) = self.transactions.get(exchange).map(|e| e.mac()) else { return Ok(()) };
+        self.schedule_expiry(now, exchange);
         if accept {
             if let Some(record) = self.devices.get_mut(&mac) {
                 record.token = Some(file.token);
@@ -395,8 +403,9 @@ impl Engine {
         Ok(())
     }
 
-    fn decision_timed_out(&mut self, _now: Instant, ticket: u64) {
+    fn decision_timed_out(&mut self, now: Instant, ticket: u64) {
         let Some((exchange, _)) = self.transactions.take_waiting(ticket) else { return };
+        self.schedule_expiry(now, exchange);
         let mac = self.transactions.get(exchange).map(|e| e.mac());
         self.file_refused(exchange, FailReason::NoDecision);
         if let Some(mac) = mac {
@@ -429,6 +438,36 @@ impl Engine {
         let (lifetime, cooldown) = (self.config.transaction_lifetime, self.config.cooldown);
         if let Expiry::CheckAgainAt(at) = self.transactions.expire(exchange, now, lifetime, cooldown) {
             self.timers.push(at, Timer::Expire { exchange });
+        }
+    }
+
+    /// Schedules the expiry of an exchange whose NOTIFY or decision just ended.
+    fn schedule_expiry(&mut self, now: Instant, exchange: ExchangeId) {
+        self.timers.push(now + self.config.transaction_lifetime, Timer::Expire { exchange });
+    }
+
+    /// Makes sure a housekeeping pass comes within the transaction lifetime.
+    fn schedule_housekeeping(&mut self, now: Instant) {
+        if self.housekeeping_at.is_none() {
+            let at = now + self.config.transaction_lifetime;
+            self.housekeeping_at = Some(at);
+            self.timers.push(at, Timer::Housekeeping);
+        }
+    }
+
+    /// Expires the idle exchanges of every phone idle for the transaction lifetime.
+    fn housekeeping(&mut self, now: Instant) {
+        self.housekeeping_at = None;
+        let (lifetime, cooldown) = (self.config.transaction_lifetime, self.config.cooldown);
+        let Some(cutoff) = now.checked_sub(lifetime) else { return self.schedule_housekeeping(now) };
+        let mut idle = Vec::new();
+        let next = self.devices.sweep_idle(cutoff, |record| idle.push(record.info.mac));
+        for mac in idle {
+            self.transactions.expire_phone(mac, now, lifetime, cooldown);
+        }
+        if let Some(seen) = next {
+            self.housekeeping_at = Some(seen + lifetime);
+            self.timers.push(seen + lifetime, Timer::Housekeeping);
         }
     }
 

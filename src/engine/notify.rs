@@ -126,6 +126,7 @@ impl Engine {
     fn finish_client_transaction(&mut self, now: Instant, exchange: ExchangeId, response: Option<(u16, &Message<'_>)>) {
         let Some(mac) = self.transactions.get(exchange).map(|e| e.mac()) else { return };
         let Some(notify) = self.transactions.finish_notify(exchange, now) else { return };
+        self.schedule_expiry(now, exchange);
         let code = response.map(|(code, _)| code);
         let outcome = match code {
             Some(code @ 200..=299) => NotifyOutcome::Acknowledged(code),

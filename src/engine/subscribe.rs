@@ -15,7 +15,7 @@ use super::log;
 use super::policy::Mode;
 use super::transactions::{AnsweredSubscribe, ExchangeId, ExchangeKind, PendingSubscribe};
 use super::wire::{self, SubscribeFacts};
-use super::{Assignment, Engine, Timer, Transmit};
+use super::{Assignment, Engine, Transmit};
 
 /// What a new SUBSCRIBE of an exchange leads to.
 enum Next {
@@ -182,7 +182,9 @@ impl Engine {
         if evicted.is_some() {
             self.stats.exchanges_evicted += 1;
         }
-        self.timers.push(now + self.config.transaction_lifetime, Timer::Expire { exchange });
+        // A phone's exchanges expire with it (housekeeping); one opened by the host for a
+        // phone it never saw, when its NOTIFY ends.
+        self.schedule_housekeeping(now);
         exchange
     }
 

@@ -621,3 +621,18 @@ fn recycled_payload_buffers_carry_the_next_datagrams_unchanged() {
         expected.iter().map(strip_random).collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn exchanges_of_idle_phones_are_forgotten_by_one_housekeeping_timer_not_one_per_subscribe() {
+    let rate_limit = RateLimit { burst: 10_000, ..RateLimit::default() };
+    let mut h = Harness::new(EngineConfig { rate_limit, ..EngineConfig::default() });
+    for i in 0..500u64 {
+        let mac = format!("000b82{i:06x}");
+        h.receive(i, &subscribe_for(&mac, &format!("z9hG4bK{i}"), &format!("{i}@x")));
+    }
+    assert_eq!(h.engine.transactions.len(), 500);
+    assert!(h.engine.timers.len() <= 2, "{} timers for 500 unserved phones", h.engine.timers.len());
+    h.tick(40_000);
+    h.tick(80_000);
+    assert_eq!(h.engine.transactions.len(), 0, "every idle phone's exchange is gone");
+}

@@ -1,5 +1,7 @@
-//! Deadlines in a binary heap: O(log n) to add and to expire, cancellation by
-//! generation (a stale entry is skipped when it comes due).
+//! Deadlines in a binary heap: O(log n) to add and to expire. There is no
+//! cancellation: an item names what it is for (a NOTIFY by its transaction id, a
+//! ticket), and the engine ignores an item whose transaction or ticket is gone when it
+//! comes due.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -50,7 +52,17 @@ impl<T> TimerQueue<T> {
         self.heap.push(Reverse(Entry { deadline, sequence: self.sequence, item }));
     }
 
-    /// The earliest deadline, stale entries included (waking early is harmless).
+    /// How many entries are queued, stale ones included.
+    pub fn len(&self) -> usize {
+        self.heap.len()
+    }
+
+    /// Whether nothing is queued.
+    pub fn is_empty(&self) -> bool {
+        self.heap.is_empty()
+    }
+
+    /// The earliest deadline, items the engine will ignore included (waking early is harmless).
     pub fn next_deadline(&self) -> Option<Instant> {
         self.heap.peek().map(|Reverse(entry)| entry.deadline)
     }

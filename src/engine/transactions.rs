@@ -387,6 +387,15 @@ impl Transactions {
         Expiry::Removed
     }
 
+    /// Removes every exchange of `mac` that [`Transactions::expire`] would remove now;
+    /// those still under way get their own expiry when they end.
+    pub fn expire_phone(&mut self, mac: Mac, now: Instant, lifetime: Duration, cooldown: Duration) {
+        let ids = self.by_mac.get(&mac).cloned().unwrap_or_default();
+        for id in ids {
+            self.expire(id, now, lifetime, cooldown);
+        }
+    }
+
     /// Forgets every exchange of `mac`; how many there were.
     pub fn forget(&mut self, mac: Mac) -> usize {
         let ids = self.by_mac.remove(&mac).unwrap_or_default();

@@ -1,5 +1,6 @@
 //! gspnp_decode: what one datagram says about the phone that sent it, without a server.
 
+use super::castable::{borrow, free, into_c, Castable};
 use super::guard::{guard, Failure};
 use super::status::gspnp_status;
 use super::strings::bytes_arg;
@@ -12,7 +13,11 @@ pub struct gspnp_decoded {
     _private: [u8; 0],
 }
 
-struct Decoded {
+impl Castable for gspnp_decoded {
+    type Rust = Decoded;
+}
+
+pub(crate) struct Decoded {
     info: DeviceInfo,
     mac: MacText,
 }
@@ -36,7 +41,7 @@ pub unsafe extern "C" fn gspnp_decode(
         let info = device::decode_datagram(datagram, source.into()).map_err(decode_failure)?;
         let mac = mac_text(&info.mac);
         // SAFETY: out is writable (checked non-NULL).
-        unsafe { *out = Box::into_raw(Box::new(Decoded { info, mac })).cast() };
+        unsafe { *out = into_c(Decoded { info, mac }) };
         Ok(())
     })
 }
@@ -55,10 +60,8 @@ fn decode_failure(error: DecodeError) -> Failure {
 #[no_mangle]
 pub unsafe extern "C" fn gspnp_decoded_device(decoded: *const gspnp_decoded, out: *mut gspnp_device) -> gspnp_status {
     guard(|| {
-        require!(decoded);
+        let decoded = borrow(decoded, "decoded")?;
         require!(out);
-        // SAFETY: a non-NULL decoded comes from gspnp_decode and is not freed yet.
-        let decoded = unsafe { &*decoded.cast::<Decoded>() };
         // SAFETY: out is writable; the views borrow `decoded`.
         unsafe { *out = gspnp_device::new(&decoded.info, decoded.mac.as_str()) };
         Ok(())
@@ -68,11 +71,5 @@ pub unsafe extern "C" fn gspnp_decoded_device(decoded: *const gspnp_decoded, out
 /// Frees a decoded phone. NULL is a no-op.
 #[no_mangle]
 pub unsafe extern "C" fn gspnp_decoded_free(decoded: *mut gspnp_decoded) {
-    if decoded.is_null() {
-        return;
-    }
-    super::guard::guard_value((), || {
-        // SAFETY: it came from gspnp_decode and is freed once (documented).
-        drop(unsafe { Box::from_raw(decoded.cast::<Decoded>()) });
-    })
+    super::guard::guard_value((), || free(decoded))
 }

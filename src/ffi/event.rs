@@ -1,5 +1,7 @@
 //! gspnp_event: one event taken with gspnp_server_next_event() (the pull API).
 
+use super::abi::gspnp_event_kind;
+use super::castable::{borrow, free, into_c, Castable};
 use super::guard::{guard, guard_value, Failure};
 use super::resync::gspnp_resync_result;
 use super::status::gspnp_status;
@@ -8,7 +10,7 @@ use super::views::{
     gspnp_addr, gspnp_config_file, gspnp_device, gspnp_log_level, gspnp_notify_result, mac_text, MacText,
 };
 use crate::engine::Event;
-use crate::runtime::ServerEvent;
+use crate::runtime::{DroppedKind, ServerEvent};
 
 /// An event owned by the host until gspnp_event_free(). Views read from it are valid
 /// until then.
@@ -17,27 +19,8 @@ pub struct gspnp_event {
     _private: [u8; 0],
 }
 
-/// The kind of a gspnp_event: which gspnp_event_* reader applies.
-#[allow(non_camel_case_types)]
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum gspnp_event_kind {
-    /// A phone not seen before: gspnp_event_device().
-    GSPNP_EVENT_KIND_DISCOVERED = 1,
-    /// A known phone sent a new SUBSCRIBE: gspnp_event_device().
-    GSPNP_EVENT_KIND_UPDATED = 2,
-    /// A file waits for gspnp_server_decide(): gspnp_event_config_file().
-    GSPNP_EVENT_KIND_CONFIG_READY = 3,
-    /// A NOTIFY ended: gspnp_event_notify_result().
-    GSPNP_EVENT_KIND_NOTIFY_RESULT = 4,
-    /// A log line: gspnp_event_log().
-    GSPNP_EVENT_KIND_LOG = 5,
-    /// Feed mode, a datagram to send: gspnp_event_transmit().
-    GSPNP_EVENT_KIND_TRANSMIT = 6,
-    /// Events were dropped: gspnp_event_dropped_count().
-    GSPNP_EVENT_KIND_EVENTS_DROPPED = 7,
-    /// A re-provisioning ended: gspnp_event_resync_result().
-    GSPNP_EVENT_KIND_RESYNC_RESULT = 8,
+impl Castable for gspnp_event {
+    type Rust = OwnedEvent;
 }
 
 /// The Rust side of a gspnp_event.
@@ -55,14 +38,8 @@ impl OwnedEvent {
             ServerEvent::Event(Event::ResyncResult(result)) => mac_text(&result.mac),
             _ => mac_text(&crate::mac::Mac([0; 6])),
         };
-        Box::into_raw(Box::new(OwnedEvent { event, mac })).cast()
+        into_c(OwnedEvent { event, mac })
     }
-}
-
-fn event_ref<'a>(event: *const gspnp_event) -> Result<&'a OwnedEvent, Failure> {
-    require!(event);
-    // SAFETY: a non-NULL event comes from gspnp_server_next_event and is not freed yet.
-    Ok(unsafe { &*event.cast::<OwnedEvent>() })
 }
 
 fn wrong_kind(wanted: &str) -> Failure {
@@ -72,20 +49,14 @@ fn wrong_kind(wanted: &str) -> Failure {
 /// Frees an event. NULL is a no-op.
 #[no_mangle]
 pub unsafe extern "C" fn gspnp_event_free(event: *mut gspnp_event) {
-    if event.is_null() {
-        return;
-    }
-    super::guard::guard_value((), || {
-        // SAFETY: it came from gspnp_server_next_event and is freed once (documented).
-        drop(unsafe { Box::from_raw(event.cast::<OwnedEvent>()) });
-    })
+    guard_value((), || free(event))
 }
 
 /// The event's kind; 0 for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn gspnp_event_get_kind(event: *const gspnp_event) -> u32 {
     guard_value(0, || {
-        let Ok(event) = event_ref(event) else { return 0 };
+        let Ok(event) = borrow(event, "event") else { return 0 };
         let kind = match &event.event {
             ServerEvent::Event(Event::Discovered(_)) => gspnp_event_kind::GSPNP_EVENT_KIND_DISCOVERED,
             ServerEvent::Event(Event::Updated(_)) => gspnp_event_kind::GSPNP_EVENT_KIND_UPDATED,
@@ -94,7 +65,7 @@ pub unsafe extern "C" fn gspnp_event_get_kind(event: *const gspnp_event) -> u32 
             ServerEvent::Event(Event::ResyncResult(_)) => gspnp_event_kind::GSPNP_EVENT_KIND_RESYNC_RESULT,
             ServerEvent::Event(Event::Log(..)) => gspnp_event_kind::GSPNP_EVENT_KIND_LOG,
             ServerEvent::Transmit(_) => gspnp_event_kind::GSPNP_EVENT_KIND_TRANSMIT,
-            ServerEvent::EventsDropped(_) => gspnp_event_kind::GSPNP_EVENT_KIND_EVENTS_DROPPED,
+            ServerEvent::EventsDropped { .. } => gspnp_event_kind::GSPNP_EVENT_KIND_EVENTS_DROPPED,
         };
         kind as u32
     })
@@ -104,7 +75,7 @@ pub unsafe extern "C" fn gspnp_event_get_kind(event: *const gspnp_event) -> u32 
 #[no_mangle]
 pub unsafe extern "C" fn gspnp_event_device(event: *const gspnp_event, out: *mut gspnp_device) -> gspnp_status {
     guard(|| {
-        let event = event_ref(event)?;
+        let event = borrow(event, "event")?;
         require!(out);
         let ServerEvent::Event(Event::Discovered(info) | Event::Updated(info)) = &event.event else {
             return Err(wrong_kind("DISCOVERED or UPDATED"));
@@ -122,7 +93,7 @@ pub unsafe extern "C" fn gspnp_event_config_file(
     out: *mut gspnp_config_file,
 ) -> gspnp_status {
     guard(|| {
-        let event = event_ref(event)?;
+        let event = borrow(event, "event")?;
         require!(out);
         let ServerEvent::Event(Event::ConfigReady(file)) = &event.event else {
             return Err(wrong_kind("CONFIG_READY"));
@@ -140,7 +111,7 @@ pub unsafe extern "C" fn gspnp_event_resync_result(
     out: *mut gspnp_resync_result,
 ) -> gspnp_status {
     guard(|| {
-        let event = event_ref(event)?;
+        let event = borrow(event, "event")?;
         require!(out);
         let ServerEvent::Event(Event::ResyncResult(result)) = &event.event else {
             return Err(wrong_kind("RESYNC_RESULT"));
@@ -158,7 +129,7 @@ pub unsafe extern "C" fn gspnp_event_notify_result(
     out: *mut gspnp_notify_result,
 ) -> gspnp_status {
     guard(|| {
-        let event = event_ref(event)?;
+        let event = borrow(event, "event")?;
         require!(out);
         let ServerEvent::Event(Event::NotifyResult(result)) = &event.event else {
             return Err(wrong_kind("NOTIFY_RESULT"));
@@ -177,7 +148,7 @@ pub unsafe extern "C" fn gspnp_event_log(
     line: *mut gspnp_str,
 ) -> gspnp_status {
     guard(|| {
-        let event = event_ref(event)?;
+        let event = borrow(event, "event")?;
         require!(level);
         require!(line);
         let ServerEvent::Event(Event::Log(log_level, text)) = &event.event else {
@@ -203,7 +174,7 @@ pub unsafe extern "C" fn gspnp_event_transmit(
     source: *mut gspnp_addr,
 ) -> gspnp_status {
     guard(|| {
-        let event = event_ref(event)?;
+        let event = borrow(event, "event")?;
         require!(data);
         require!(len);
         require!(destination);
@@ -225,8 +196,26 @@ pub unsafe extern "C" fn gspnp_event_transmit(
 /// How many events an EVENTS_DROPPED event reports; 0 for another kind or NULL.
 #[no_mangle]
 pub unsafe extern "C" fn gspnp_event_dropped_count(event: *const gspnp_event) -> u64 {
-    guard_value(0, || match event_ref(event).map(|e| &e.event) {
-        Ok(ServerEvent::EventsDropped(count)) => *count,
+    guard_value(0, || match borrow(event, "event").map(|e| &e.event) {
+        Ok(ServerEvent::EventsDropped { count, .. }) => *count,
         _ => 0,
     })
+}
+
+/// The kind of the events an EVENTS_DROPPED event reports (a gspnp_event_kind: only
+/// GSPNP_EVENT_KIND_LOG lines are ever dropped); 0 for another kind or NULL.
+#[no_mangle]
+pub unsafe extern "C" fn gspnp_event_dropped_kind(event: *const gspnp_event) -> u32 {
+    guard_value(0, || match borrow(event, "event").map(|e| &e.event) {
+        Ok(ServerEvent::EventsDropped { kind, .. }) => gspnp_event_kind::from(*kind) as u32,
+        _ => 0,
+    })
+}
+
+impl From<DroppedKind> for gspnp_event_kind {
+    fn from(kind: DroppedKind) -> gspnp_event_kind {
+        match kind {
+            DroppedKind::LogLine => gspnp_event_kind::GSPNP_EVENT_KIND_LOG,
+        }
+    }
 }

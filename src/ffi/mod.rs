@@ -4,13 +4,17 @@
 
 #[macro_use]
 mod guard;
+mod abi;
 mod callbacks;
+mod castable;
 mod decode;
+mod devices;
 mod event;
 mod profile;
 mod resync;
 mod server;
 mod server_config;
+mod server_handle;
 mod status;
 mod strings;
 mod version;

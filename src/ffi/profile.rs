@@ -4,6 +4,7 @@
 use std::ffi::c_char;
 use std::sync::Arc;
 
+use super::castable::{borrow, borrow_mut, free, into_c, Castable};
 use super::guard::{guard, guard_value, Failure};
 use super::server::{gspnp_server, runtime_failure, selector, server_ref};
 use super::server_config::parse_mac;
@@ -125,16 +126,12 @@ fn invalid(message: impl Into<String>) -> Failure {
     Failure::new(gspnp_status::GSPNP_STATUS_INVALID_ARGUMENT, message)
 }
 
-pub(crate) fn profile_ref<'a>(profile: *const gspnp_profile) -> Result<&'a Profile, Failure> {
-    require!(profile);
-    // SAFETY: a non-NULL profile comes from gspnp_profile_new and is not freed yet.
-    Ok(unsafe { &*profile.cast::<Profile>() })
+impl Castable for gspnp_profile {
+    type Rust = Profile;
 }
 
-fn profile_mut<'a>(profile: *mut gspnp_profile) -> Result<&'a mut Profile, Failure> {
-    require!(profile);
-    // SAFETY: as in profile_ref; the host does not share it between threads.
-    Ok(unsafe { &mut *profile.cast::<Profile>() })
+impl Castable for gspnp_rendered {
+    type Rust = Rendered;
 }
 
 /// An account or key number: the model's limits are checked when rendering; here only
@@ -278,19 +275,13 @@ fn set_global_field(globals: &mut Globals, field: gspnp_global_field, value: &st
 /// gspnp_profile_free().
 #[no_mangle]
 pub extern "C" fn gspnp_profile_new() -> *mut gspnp_profile {
-    guard_value(std::ptr::null_mut(), || Box::into_raw(Box::new(Profile::new())).cast())
+    guard_value(std::ptr::null_mut(), || into_c(Profile::new()))
 }
 
 /// Frees a profile. NULL is a no-op. Servers it was assigned to keep their own copy.
 #[no_mangle]
 pub unsafe extern "C" fn gspnp_profile_free(profile: *mut gspnp_profile) {
-    if profile.is_null() {
-        return;
-    }
-    super::guard::guard_value((), || {
-        // SAFETY: it came from gspnp_profile_new and is freed once (documented).
-        drop(unsafe { Box::from_raw(profile.cast::<Profile>()) });
-    })
+    guard_value((), || free(profile))
 }
 
 /// Sets one field (a gspnp_account_field) of account `account` (1..16), creating the
@@ -305,7 +296,7 @@ pub unsafe extern "C" fn gspnp_profile_set_account(
     value_len: usize,
 ) -> gspnp_status {
     guard(|| {
-        let profile = profile_mut(profile)?;
+        let profile = borrow_mut(profile, "profile")?;
         // SAFETY: the caller passes value_len readable bytes at value.
         let value = unsafe { str_arg(value, value_len, "value") }?;
         let field = field_from(&ACCOUNT_FIELDS, field, "gspnp_account_field")?;
@@ -327,7 +318,7 @@ pub unsafe extern "C" fn gspnp_profile_set_global(
     value_len: usize,
 ) -> gspnp_status {
     guard(|| {
-        let profile = profile_mut(profile)?;
+        let profile = borrow_mut(profile, "profile")?;
         // SAFETY: the caller passes value_len readable bytes at value.
         let value = unsafe { str_arg(value, value_len, "value") }?;
         let field = field_from(&GLOBAL_FIELDS, field, "gspnp_global_field")?;
@@ -356,7 +347,7 @@ pub unsafe extern "C" fn gspnp_profile_set_key(
     value_len: usize,
 ) -> gspnp_status {
     guard(|| {
-        let profile = profile_mut(profile)?;
+        let profile = borrow_mut(profile, "profile")?;
         // SAFETY: the caller passes the documented number of bytes at each pointer.
         let (mode, label, value) = unsafe {
             (str_arg(mode, mode_len, "mode")?, str_arg(label, label_len, "label")?, str_arg(value, value_len, "value")?)
@@ -383,7 +374,7 @@ pub unsafe extern "C" fn gspnp_profile_set_raw(
     value_len: usize,
 ) -> gspnp_status {
     guard(|| {
-        let profile = profile_mut(profile)?;
+        let profile = borrow_mut(profile, "profile")?;
         // SAFETY: the caller passes the documented number of bytes at each pointer.
         let (name, value) = unsafe { (str_arg(name, name_len, "name")?, str_arg(value, value_len, "value")?) };
         profile.set_raw(name, value).map_err(provision_failure)
@@ -413,7 +404,7 @@ pub unsafe extern "C" fn gspnp_render(
     out: *mut *mut gspnp_rendered,
 ) -> gspnp_status {
     guard(|| {
-        let profile = profile_ref(profile)?;
+        let profile = borrow(profile, "profile")?;
         // SAFETY: the caller passes the documented number of bytes at each pointer.
         let (model, mac, url) = unsafe {
             (str_arg(model, model_len, "model")?, str_arg(mac, mac_len, "mac")?, str_arg(url, url_len, "url")?)
@@ -426,14 +417,13 @@ pub unsafe extern "C" fn gspnp_render(
         }
         let rendered = render(profile, &target).map_err(provision_failure)?;
         // SAFETY: out is writable (checked non-NULL).
-        unsafe { *out = Box::into_raw(Box::new(rendered)).cast() };
+        unsafe { *out = into_c(rendered) };
         Ok(())
     })
 }
 
 fn rendered_ref<'a>(rendered: *const gspnp_rendered) -> Option<&'a Rendered> {
-    // SAFETY: a non-NULL rendered comes from gspnp_render and is not freed yet.
-    unsafe { rendered.cast::<Rendered>().as_ref() }
+    borrow(rendered, "rendered").ok()
 }
 
 /// The file's name, `cfg<mac>.xml`; a view valid until gspnp_rendered_free(). Empty for NULL.
@@ -453,10 +443,9 @@ pub unsafe extern "C" fn gspnp_rendered_contents(
     len: *mut usize,
 ) -> gspnp_status {
     guard(|| {
-        require!(rendered);
+        let rendered = borrow(rendered, "rendered")?;
         require!(data);
         require!(len);
-        let rendered = rendered_ref(rendered).ok_or_else(|| Failure::null("rendered"))?;
         // SAFETY: both outputs are writable (checked non-NULL).
         unsafe {
             *data = rendered.bytes.as_ptr();
@@ -483,13 +472,7 @@ pub unsafe extern "C" fn gspnp_rendered_warning(rendered: *const gspnp_rendered,
 /// Frees a rendered file. NULL is a no-op.
 #[no_mangle]
 pub unsafe extern "C" fn gspnp_rendered_free(rendered: *mut gspnp_rendered) {
-    if rendered.is_null() {
-        return;
-    }
-    super::guard::guard_value((), || {
-        // SAFETY: it came from gspnp_render and is freed once (documented).
-        drop(unsafe { Box::from_raw(rendered.cast::<Rendered>()) });
-    })
+    guard_value((), || free(rendered))
 }
 
 /// Gives phone `mac` this profile (copied): when it sends its SUBSCRIBE the file is
@@ -540,7 +523,7 @@ pub unsafe extern "C" fn gspnp_server_set_default_profile(
 }
 
 fn profile_assignment(profile: *const gspnp_profile, format: u32, token: &str) -> Result<Assignment, Failure> {
-    let profile = profile_ref(profile)?.clone();
+    let profile = borrow(profile, "profile")?.clone();
     let format = format_from(format)?;
     let token = (!token.is_empty()).then(|| token.to_string());
     Ok(Assignment::Profile(Arc::new(ProfileAssignment { profile, format, token })))

@@ -9,7 +9,6 @@ use super::status::gspnp_status;
 use super::strings::str_arg;
 use super::views::{gspnp_addr, mac_text};
 use crate::engine::{ResyncCredentials, ResyncKind, ResyncOutcome, ResyncRequest, ResyncResult};
-use crate::runtime::Server;
 use crate::sip::digest::Credentials;
 
 /// What gspnp_server_resync() asks the phone to do.
@@ -139,7 +138,7 @@ pub unsafe extern "C" fn gspnp_server_resync(
     address_len: usize,
 ) -> gspnp_status {
     guard(|| {
-        let server: &Server = server_ref(server)?;
+        let server = server_ref(server)?;
         // SAFETY: the caller passes the documented number of bytes at each pointer.
         let (mac, user, password, address) = unsafe {
             (

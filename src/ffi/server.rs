@@ -4,129 +4,46 @@ use std::ffi::c_char;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::abi::gspnp_stats;
 use super::callbacks::{gspnp_callbacks, CallbackHost, StartGate};
+use super::castable::{borrow, free, into_c, Castable};
 use super::event::{gspnp_event, OwnedEvent};
 use super::guard::{guard, Failure};
-use super::server_config::{config_ref, gspnp_server_config, mode_from_int, parse_mac};
+use super::server_config::{gspnp_server_config, mode_from_int, parse_mac};
+use super::server_handle::{Call, ServerHandle};
 use super::status::gspnp_status;
 use super::strings::{bytes_arg, str_arg};
 use super::views::gspnp_addr;
 use crate::engine::{Assignment, EngineError, Selector};
-use crate::runtime::{Host, RuntimeError, Server, ServerStats};
+use crate::runtime::{Host, RuntimeError, Server};
 
-/// A running server. Under the hood an `Arc`-free Rust object used from any thread:
-/// every gspnp_server_* function may be called concurrently, and from inside the
-/// server's own callbacks, except gspnp_server_stop() and gspnp_server_free().
+/// A running server. Under the hood a Rust object shared (an `Arc`) by the calls in
+/// progress: every gspnp_server_* function may be called from any thread, concurrently,
+/// and from inside the server's own callbacks, except gspnp_server_stop() (it returns
+/// GSPNP_STATUS_CALLED_FROM_CALLBACK there) and gspnp_server_free() (see there for
+/// what may run while it does).
 #[allow(non_camel_case_types)]
 pub struct gspnp_server {
     _private: [u8; 0],
 }
 
-/// Counters of a server (see gspnp_server_stats()). Fields are only ever added at the
-/// end; the caller sets `size` to sizeof(gspnp_stats), the library to the bytes it filled.
-#[allow(non_camel_case_types)]
-#[repr(C)]
-#[derive(Debug, Clone, Copy, Default)]
-pub struct gspnp_stats {
-    /// In: sizeof(gspnp_stats) as the caller compiled it. Out: the bytes filled.
-    pub size: usize,
-    /// Datagrams received.
-    pub datagrams: u64,
-    /// Not SIP (dropped).
-    pub malformed: u64,
-    /// Requests other than SUBSCRIBE (dropped).
-    pub unexpected_method: u64,
-    /// SUBSCRIBEs for another event package (dropped).
-    pub not_ua_profile: u64,
-    /// ua-profile SUBSCRIBEs without a MAC or a required header (dropped).
-    pub undecodable: u64,
-    /// Dropped in mode off.
-    pub mode_off: u64,
-    /// Refused by allow/deny rules.
-    pub denied: u64,
-    /// Over the per-source rate limit.
-    pub rate_limited: u64,
-    /// Not answered: discover mode.
-    pub discover_only: u64,
-    /// Not answered: nothing assigned.
-    pub unserved: u64,
-    /// SUBSCRIBEs answered.
-    pub answers_sent: u64,
-    /// Retransmitted SUBSCRIBEs answered again.
-    pub answers_repeated: u64,
-    /// Retransmissions absorbed while waiting for the host.
-    pub retransmissions_absorbed: u64,
-    /// Answered during the cooldown, without a NOTIFY.
-    pub cooldown_answers: u64,
-    /// NOTIFYs sent.
-    pub notifies_sent: u64,
-    /// NOTIFY retransmissions.
-    pub notify_retransmissions: u64,
-    /// NOTIFYs acknowledged.
-    pub notifies_acknowledged: u64,
-    /// NOTIFYs rejected.
-    pub notifies_rejected: u64,
-    /// NOTIFYs timed out.
-    pub notifies_timed_out: u64,
-    /// Responses matching nothing (or from the wrong address).
-    pub stray_responses: u64,
-    /// Files refused by the host or not decided in time.
-    pub files_refused: u64,
-    /// Profiles that could not be rendered.
-    pub render_failures: u64,
-    /// Phones forgotten to make room.
-    pub devices_evicted: u64,
-    /// Events dropped because the host was slow.
-    pub events_dropped: u64,
-    /// Datagrams the OS refused to send.
-    pub send_errors: u64,
+impl Castable for gspnp_server {
+    type Rust = ServerHandle;
 }
 
-impl From<ServerStats> for gspnp_stats {
-    fn from(stats: ServerStats) -> gspnp_stats {
-        let e = stats.engine;
-        gspnp_stats {
-            size: std::mem::size_of::<gspnp_stats>(),
-            datagrams: e.datagrams,
-            malformed: e.malformed,
-            unexpected_method: e.unexpected_method,
-            not_ua_profile: e.not_ua_profile,
-            undecodable: e.undecodable,
-            mode_off: e.mode_off,
-            denied: e.denied,
-            rate_limited: e.rate_limited,
-            discover_only: e.discover_only,
-            unserved: e.unserved,
-            answers_sent: e.answers_sent,
-            answers_repeated: e.answers_repeated,
-            retransmissions_absorbed: e.retransmissions_absorbed,
-            cooldown_answers: e.cooldown_answers,
-            notifies_sent: e.notifies_sent,
-            notify_retransmissions: e.notify_retransmissions,
-            notifies_acknowledged: e.notifies_acknowledged,
-            notifies_rejected: e.notifies_rejected,
-            notifies_timed_out: e.notifies_timed_out,
-            stray_responses: e.stray_responses,
-            files_refused: e.files_refused,
-            render_failures: e.render_failures,
-            devices_evicted: e.devices_evicted,
-            events_dropped: stats.events_dropped,
-            send_errors: stats.send_errors,
-        }
-    }
-}
-
-pub(crate) fn server_ref<'a>(server: *const gspnp_server) -> Result<&'a Server, Failure> {
-    require!(server);
-    // SAFETY: a non-NULL server comes from gspnp_server_start and is not freed yet.
-    Ok(unsafe { &*server.cast::<Server>() })
+/// Enters a call on the host's `server` (see [`ServerHandle::enter`]); the guard
+/// derefs to the server.
+pub(crate) fn server_ref(server: *const gspnp_server) -> Result<Call, Failure> {
+    borrow(server, "server")?.enter()
 }
 
 /// Maps a runtime error onto its status and message.
 pub(crate) fn runtime_failure(error: RuntimeError) -> Failure {
     use gspnp_status::*;
     let status = match &error {
-        RuntimeError::AddressInUse(_) => GSPNP_STATUS_ADDRESS_IN_USE,
+        RuntimeError::AddressInUse(_) | RuntimeError::MulticastPortTaken(_) => GSPNP_STATUS_ADDRESS_IN_USE,
+        RuntimeError::AlreadyRunning(_) => GSPNP_STATUS_ALREADY_RUNNING,
+        RuntimeError::InvalidArgument(_) => GSPNP_STATUS_INVALID_ARGUMENT,
         RuntimeError::NoSuchInterface(_) => GSPNP_STATUS_NO_SUCH_INTERFACE,
         RuntimeError::Io(_) => GSPNP_STATUS_IO_ERROR,
         RuntimeError::Engine(EngineError::BadUrl(_)) => GSPNP_STATUS_BAD_URL_TEMPLATE,
@@ -145,11 +62,19 @@ pub(crate) fn runtime_failure(error: RuntimeError) -> Failure {
     Failure::new(status, error.to_string())
 }
 
-/// Starts a server: opens its socket (unless in feed mode) and its threads, and writes
-/// it to `*out`. With `callbacks` (copied; may be NULL) events go to them on the
-/// server's callback thread, never before this function has returned (so `*out` is
-/// set when the first one runs), and the server owns `callbacks->userdata` from here on
-/// (userdata_free runs once, after stop). With NULL callbacks, take events with
+/// Starts a server: opens its sockets (unless in feed mode) and its threads, and writes
+/// it to `*out`. The sockets open in the calling thread's network namespace: with
+/// multicast on, the group socket on 224.0.1.75:<multicast port> (SO_REUSEADDR, beside a
+/// PBX's 0.0.0.0:5060 that has SO_REUSEADDR too), and always the unicast socket on the
+/// unicast port (exclusive). GSPNP_STATUS_ADDRESS_IN_USE when a socket holds the
+/// multicast port without SO_REUSEADDR (the message says what to do) or holds the
+/// unicast port; GSPNP_STATUS_ALREADY_RUNNING when another server of this process
+/// listens on the same multicast port (until it is stopped).
+///
+/// With `callbacks` (copied; may be NULL) events go to them on the server's callback
+/// thread, never before this function has returned (so `*out` is set when the first
+/// one runs), and the server owns `callbacks->userdata` from here on (userdata_free
+/// runs once, after stop). With NULL callbacks, take events with
 /// gspnp_server_next_event(). On error nothing is left running and the caller still
 /// owns its userdata. Free the server with gspnp_server_free().
 #[no_mangle]
@@ -159,7 +84,7 @@ pub unsafe extern "C" fn gspnp_server_start(
     out: *mut *mut gspnp_server,
 ) -> gspnp_status {
     guard(|| {
-        let config = config_ref(config)?.clone();
+        let config = borrow(config, "config")?.clone();
         require!(out);
         // SAFETY: a non-NULL callbacks points to a gspnp_callbacks (documented).
         let callbacks = unsafe { callbacks.as_ref() }.copied();
@@ -169,7 +94,7 @@ pub unsafe extern "C" fn gspnp_server_start(
         let host = callbacks.map(|callbacks| Box::new(CallbackHost::new(callbacks, gate.clone())) as Box<dyn Host>);
         let server = Server::start(config, host).map_err(runtime_failure)?;
         // SAFETY: out is writable (checked non-NULL above).
-        unsafe { *out = Box::into_raw(Box::new(server)).cast() };
+        unsafe { *out = into_c(ServerHandle::new(server)) };
         gate.open();
         Ok(())
     })
@@ -184,21 +109,35 @@ pub extern "C" fn gspnp_server_stop(server: *const gspnp_server) -> gspnp_status
     guard(|| server_ref(server)?.stop().map_err(runtime_failure))
 }
 
-/// Stops (as gspnp_server_stop()) and frees the server. NULL is a no-op. Must not be
-/// called from one of the server's own callbacks: there it only asks the threads to
-/// end and frees the server when they have.
+/// Stops (as gspnp_server_stop()) and frees the server. NULL is a no-op.
+///
+/// Allowed: calling it while other threads are inside calls on this server, such as
+/// gspnp_server_next_event() waiting for an event or a gspnp_server_stop() joining the
+/// threads. Those calls return (next_event with GSPNP_STATUS_STOPPED) and free returns
+/// only once every one of them has returned, the threads are joined and
+/// userdata_free has run.
+///
+/// Not allowed (undefined behaviour): any call on the server that begins after free
+/// was called, including a second free. A thread that loops on
+/// gspnp_server_next_event() must not be able to call again: either free while it is
+/// blocked and let it end on GSPNP_STATUS_STOPPED without another call, or call
+/// gspnp_server_stop() first, join the thread (it gets GSPNP_STATUS_STOPPED), then free.
+///
+/// From one of the server's own callbacks it does not wait: it asks the threads to end,
+/// and the server goes once they and the calls in progress have.
 #[no_mangle]
 pub unsafe extern "C" fn gspnp_server_free(server: *mut gspnp_server) {
-    if server.is_null() {
-        return;
-    }
     super::guard::guard_value((), || {
-        // SAFETY: it came from gspnp_server_start and is freed once (documented).
-        drop(unsafe { Box::from_raw(server.cast::<Server>()) });
+        if let Ok(handle) = borrow(server, "server") {
+            handle.close();
+        }
+        free(server);
     })
 }
 
-/// Writes the bound UDP port to `*port`. GSPNP_STATUS_WRONG_MODE in feed mode.
+/// Writes the unicast port to `*port`: the one Via and Contact name, where phones answer
+/// and unicast SUBSCRIBEs go (the chosen one when the unicast port was set to 0).
+/// GSPNP_STATUS_WRONG_MODE in feed mode.
 #[no_mangle]
 pub unsafe extern "C" fn gspnp_server_port(server: *const gspnp_server, port: *mut u16) -> gspnp_status {
     guard(|| {
@@ -283,8 +222,10 @@ pub unsafe extern "C" fn gspnp_server_unassign(
     })
 }
 
-/// Decides on a file offered by a GSPNP_EVENT_CONFIG_READY event (pull API): `accept`
-/// sends the NOTIFY. A ticket that is no longer waiting is ignored.
+/// Decides on a file offered by a GSPNP_EVENT_CONFIG_READY event (pull API) or by
+/// on_config returning GSPNP_DECISION_LATER: `accept` sends the NOTIFY. From any
+/// thread, within the decision limit (gspnp_server_config_set_decision_timeout); a
+/// ticket that is no longer waiting (decided, expired, phone forgotten) is ignored.
 #[no_mangle]
 pub extern "C" fn gspnp_server_decide(server: *const gspnp_server, ticket: u64, accept: bool) -> gspnp_status {
     guard(|| server_ref(server)?.decide(ticket, accept).map_err(runtime_failure))
@@ -300,8 +241,31 @@ pub extern "C" fn gspnp_server_set_mode(server: *const gspnp_server, mode: u32) 
 }
 
 /// Feed mode: hands the server a datagram the host's SIP stack received from `source`
-/// on the host's address `local`. The bytes are copied. What to send back arrives in
-/// on_transmit (or as GSPNP_EVENT_TRANSMIT).
+/// on the host's unicast address `local`: the address of the interface the datagram
+/// reached and the port of the PBX's SIP socket (Via, Contact, `{ip}` and the source of
+/// the answers are made from it). For a SUBSCRIBE multicast to 224.0.1.75 that is not
+/// its destination: read the interface address with IP_PKTINFO, for example
+///
+/// ```c
+/// int on = 1;
+/// setsockopt(sip_fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on);     // once
+/// char control[CMSG_SPACE(sizeof(struct in_pktinfo))];
+/// struct msghdr msg = { .msg_name = &from, .msg_namelen = sizeof from, .msg_iov = &iov,
+///                       .msg_iovlen = 1, .msg_control = control,
+///                       .msg_controllen = sizeof control };
+/// ssize_t len = recvmsg(sip_fd, &msg, 0);
+/// for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+///     if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+///         struct in_pktinfo info;
+///         memcpy(&info, CMSG_DATA(c), sizeof info);
+///         memcpy(local.octets, &info.ipi_spec_dst, 4);      // not ipi_addr
+///     }
+/// local.port = sip_port;
+/// ```
+///
+/// A `local` of 0.0.0.0, a multicast address, 255.255.255.255 or port 0 is refused with
+/// GSPNP_STATUS_INVALID_ARGUMENT and a message. The bytes are copied. What to send back
+/// arrives in on_transmit (or as GSPNP_EVENT_TRANSMIT), to be sent from `local`.
 #[no_mangle]
 pub unsafe extern "C" fn gspnp_server_feed(
     server: *const gspnp_server,

@@ -3,10 +3,11 @@
 use std::ffi::c_char;
 use std::time::Duration;
 
+use super::castable::{borrow_mut, free, into_c, Castable};
 use super::guard::{guard, Failure};
 use super::status::gspnp_status;
 use super::strings::str_arg;
-use crate::engine::{url, AnswerCode, Mode, Rule, Verdict};
+use crate::engine::{url, AnswerCode, LogLevel, Mode, Rule, Verdict};
 use crate::mac::Mac;
 use crate::runtime::ServerConfig;
 
@@ -55,50 +56,55 @@ pub enum gspnp_rule_kind {
     GSPNP_RULE_KIND_MAC = 2,
 }
 
-pub(crate) fn config_ref<'a>(config: *const gspnp_server_config) -> Result<&'a ServerConfig, Failure> {
-    require!(config);
-    // SAFETY: a non-NULL config comes from gspnp_server_config_new (documented contract).
-    Ok(unsafe { &*config.cast::<ServerConfig>() })
-}
-
-fn config_mut<'a>(config: *mut gspnp_server_config) -> Result<&'a mut ServerConfig, Failure> {
-    require!(config);
-    // SAFETY: as in config_ref; the caller does not share it between threads.
-    Ok(unsafe { &mut *config.cast::<ServerConfig>() })
+impl Castable for gspnp_server_config {
+    type Rust = ServerConfig;
 }
 
 fn invalid(message: impl Into<String>) -> Failure {
     Failure::new(gspnp_status::GSPNP_STATUS_INVALID_ARGUMENT, message)
 }
 
-/// A config with the defaults: port 5060, every multicast interface, provision mode,
-/// answer 200, RFC 3261 timers (T1 500 ms, T2 4 s, timeout 32 s), URL template
-/// "http://{ip}/gspnp/{token}/". Free it with gspnp_server_config_free().
+/// A config with the defaults: multicast port 5060, unicast port 0 (a free one), every
+/// multicast interface, provision mode, answer 200, RFC 3261 timers (T1 500 ms, T2 4 s,
+/// timeout 32 s), URL template "http://{ip}/gspnp/{token}/". Free it with
+/// gspnp_server_config_free().
 #[no_mangle]
 pub extern "C" fn gspnp_server_config_new() -> *mut gspnp_server_config {
-    super::guard::guard_value(std::ptr::null_mut(), || Box::into_raw(Box::new(ServerConfig::default())).cast())
+    super::guard::guard_value(std::ptr::null_mut(), || into_c(ServerConfig::default()))
 }
 
 /// Frees a config. NULL is a no-op.
 #[no_mangle]
 pub unsafe extern "C" fn gspnp_server_config_free(config: *mut gspnp_server_config) {
-    if config.is_null() {
-        return;
-    }
-    super::guard::guard_value((), || {
-        // SAFETY: it came from gspnp_server_config_new and is freed once (documented).
-        drop(unsafe { Box::from_raw(config.cast::<ServerConfig>()) });
-    })
+    super::guard::guard_value((), || free(config))
 }
 
-/// The UDP port to bind (default 5060; 0 picks a free port, see gspnp_server_port()).
+/// The multicast port (default 5060): phones' SUBSCRIBEs to 224.0.1.75 on this port are
+/// received on a socket bound to that group address with SO_REUSEADDR, which takes
+/// nothing from a PBX bound to 0.0.0.0 on the same port (with SO_REUSEADDR). Unused
+/// with multicast off.
 #[no_mangle]
 pub extern "C" fn gspnp_server_config_set_port(config: *mut gspnp_server_config, port: u32) -> gspnp_status {
     guard(|| {
-        let config = config_mut(config)?;
+        let config = borrow_mut(config, "config")?;
         config.port = u16::try_from(port).map_err(|_| invalid(format!("{port} is not a UDP port (0 to 65535)")))?;
         Ok(())
     })
+}
+
+/// The unicast port (default 0: a free port chosen by the OS; see gspnp_server_port()).
+/// Answers, NOTIFYs, the phones' responses and unicast SUBSCRIBEs use a socket bound
+/// exclusively to it, and Via/Contact name it. Never share the PBX's port here.
+#[no_mangle]
+pub extern "C" fn gspnp_server_config_set_unicast_port(config: *mut gspnp_server_config, port: u32) -> gspnp_status {
+    guard(|| {
+        borrow_mut(config, "config")?.unicast_port = udp_port(port)?;
+        Ok(())
+    })
+}
+
+fn udp_port(port: u32) -> Result<u16, Failure> {
+    u16::try_from(port).map_err(|_| invalid(format!("{port} is not a UDP port (0 to 65535)")))
 }
 
 /// Adds an interface to join the PnP group 224.0.1.75 on, by name ("eth0") or IPv4
@@ -111,7 +117,7 @@ pub unsafe extern "C" fn gspnp_server_config_add_interface(
     name_len: usize,
 ) -> gspnp_status {
     guard(|| {
-        let config = config_mut(config)?;
+        let config = borrow_mut(config, "config")?;
         // SAFETY: the caller passes name_len readable bytes at name.
         let name = unsafe { str_arg(name, name_len, "name") }?;
         if name.is_empty() || name.len() > 64 || name.chars().any(|c| c.is_control() || c.is_whitespace()) {
@@ -122,21 +128,34 @@ pub unsafe extern "C" fn gspnp_server_config_add_interface(
     })
 }
 
-/// Whether to join the multicast group at all (default true). False: unicast only.
+/// Whether to join the multicast group at all (default true). False: unicast only (on
+/// the unicast port).
 #[no_mangle]
 pub extern "C" fn gspnp_server_config_set_multicast(config: *mut gspnp_server_config, enabled: bool) -> gspnp_status {
     guard(|| {
-        config_mut(config)?.multicast = enabled;
+        borrow_mut(config, "config")?.multicast = enabled;
         Ok(())
     })
 }
 
 /// Feed mode (default false): no socket; the host passes datagrams with
 /// gspnp_server_feed() and sends what on_transmit (or a TRANSMIT event) gives it.
+///
+/// Which mode a PBX should use: feed mode when its SIP stack can hand datagrams over
+/// (a PBX module usually can). The PBX joins 224.0.1.75 on its own SIP socket and
+/// passes on what carries `Event: ua-profile` and the responses to gspnp's NOTIFYs; no
+/// second socket shares 5060, whatever options the PBX's socket has, and phones see
+/// the PBX's own address and port. Socket mode (the default) when it cannot: gspnp
+/// receives the group on a socket bound to 224.0.1.75:5060 and answers from a unicast
+/// port of its own. That socket can bind beside the PBX only if the PBX's socket on
+/// 0.0.0.0:5060 has SO_REUSEADDR (or the PBX binds its own address instead), and the
+/// PBX's wildcard socket then also gets a copy of each multicast SUBSCRIBE (Linux gives
+/// group datagrams to every socket on the port that does not set IP_MULTICAST_ALL to
+/// 0): it must leave ua-profile SUBSCRIBEs unanswered.
 #[no_mangle]
 pub extern "C" fn gspnp_server_config_set_feed_mode(config: *mut gspnp_server_config, enabled: bool) -> gspnp_status {
     guard(|| {
-        config_mut(config)?.feed_mode = enabled;
+        borrow_mut(config, "config")?.feed_mode = enabled;
         Ok(())
     })
 }
@@ -145,7 +164,7 @@ pub extern "C" fn gspnp_server_config_set_feed_mode(config: *mut gspnp_server_co
 #[no_mangle]
 pub extern "C" fn gspnp_server_config_set_mode(config: *mut gspnp_server_config, mode: u32) -> gspnp_status {
     guard(|| {
-        let config = config_mut(config)?;
+        let config = borrow_mut(config, "config")?;
         config.engine.mode = mode_from_int(mode)?;
         Ok(())
     })
@@ -163,7 +182,7 @@ pub(crate) fn mode_from_int(mode: u32) -> Result<Mode, Failure> {
 #[no_mangle]
 pub extern "C" fn gspnp_server_config_set_answer_code(config: *mut gspnp_server_config, code: u32) -> gspnp_status {
     guard(|| {
-        let config = config_mut(config)?;
+        let config = borrow_mut(config, "config")?;
         config.engine.answer = match code {
             200 => AnswerCode::Ok200,
             202 => AnswerCode::Accepted202,
@@ -184,7 +203,7 @@ pub unsafe extern "C" fn gspnp_server_config_set_url_template(
     template_len: usize,
 ) -> gspnp_status {
     guard(|| {
-        let config = config_mut(config)?;
+        let config = borrow_mut(config, "config")?;
         // SAFETY: the caller passes template_len readable bytes at template.
         let template = unsafe { str_arg(template, template_len, "template") }?;
         url::check_template(template).map_err(|e| Failure::new(gspnp_status::GSPNP_STATUS_BAD_URL_TEMPLATE, e.0))?;
@@ -203,7 +222,7 @@ pub extern "C" fn gspnp_server_config_set_timers(
     timeout_ms: u32,
 ) -> gspnp_status {
     guard(|| {
-        let config = config_mut(config)?;
+        let config = borrow_mut(config, "config")?;
         if t1_ms == 0 || t1_ms > t2_ms || timeout_ms < t1_ms || timeout_ms > 600_000 {
             return Err(invalid(format!(
                 "timers must satisfy 0 < t1 <= t2 and t1 <= timeout <= 600000 (got {t1_ms}, {t2_ms}, {timeout_ms})"
@@ -221,7 +240,7 @@ pub extern "C" fn gspnp_server_config_set_timers(
 #[no_mangle]
 pub extern "C" fn gspnp_server_config_set_cooldown(config: *mut gspnp_server_config, cooldown_ms: u32) -> gspnp_status {
     guard(|| {
-        config_mut(config)?.engine.cooldown = Duration::from_millis(cooldown_ms.into());
+        borrow_mut(config, "config")?.engine.cooldown = Duration::from_millis(cooldown_ms.into());
         Ok(())
     })
 }
@@ -234,7 +253,7 @@ pub extern "C" fn gspnp_server_config_set_max_devices(
     max_devices: usize,
 ) -> gspnp_status {
     guard(|| {
-        let config = config_mut(config)?;
+        let config = borrow_mut(config, "config")?;
         if max_devices == 0 || max_devices > 10_000_000 {
             return Err(invalid(format!("max_devices must be 1 to 10000000, not {max_devices}")));
         }
@@ -252,7 +271,7 @@ pub extern "C" fn gspnp_server_config_set_rate_limit(
     per_second: f64,
 ) -> gspnp_status {
     guard(|| {
-        let config = config_mut(config)?;
+        let config = borrow_mut(config, "config")?;
         if burst == 0 || !per_second.is_finite() || per_second <= 0.0 {
             return Err(invalid("the rate limit needs burst >= 1 and a positive, finite per_second"));
         }
@@ -262,15 +281,18 @@ pub extern "C" fn gspnp_server_config_set_rate_limit(
     })
 }
 
-/// Events that may wait for the host (default 4096, at least 1); beyond, they are
-/// dropped, counted and reported by on_events_dropped.
+/// How far the host may fall behind (default 4096, 1 to 16777216). Log lines: at most
+/// this many wait; newer ones are dropped, counted and reported by on_events_dropped.
+/// Everything else (phones, file offers, NOTIFY results, feed-mode datagrams) is never
+/// dropped: with this many undelivered, the server stops answering new phones (they
+/// retry; exchanges under way go on) until half as many remain.
 #[no_mangle]
 pub extern "C" fn gspnp_server_config_set_event_queue(
     config: *mut gspnp_server_config,
     capacity: usize,
 ) -> gspnp_status {
     guard(|| {
-        let config = config_mut(config)?;
+        let config = borrow_mut(config, "config")?;
         if capacity == 0 || capacity > 1 << 24 {
             return Err(invalid("the event queue holds 1 to 16777216 events"));
         }
@@ -287,7 +309,7 @@ pub extern "C" fn gspnp_server_config_set_receive_buffer(
     bytes: usize,
 ) -> gspnp_status {
     guard(|| {
-        let config = config_mut(config)?;
+        let config = borrow_mut(config, "config")?;
         if !(64 << 10..=1 << 30).contains(&bytes) {
             return Err(invalid(format!("the receive buffer must be 64 KiB to 1 GiB, not {bytes} bytes")));
         }
@@ -307,7 +329,7 @@ pub unsafe extern "C" fn gspnp_server_config_add_rule(
     value_len: usize,
 ) -> gspnp_status {
     guard(|| {
-        let config = config_mut(config)?;
+        let config = borrow_mut(config, "config")?;
         // SAFETY: the caller passes value_len readable bytes at value.
         let value = unsafe { str_arg(value, value_len, "value") }?;
         let rule = match kind {
@@ -342,4 +364,39 @@ fn parse_oui(text: &str) -> Result<[u8; 3], Failure> {
         )
     })?;
     Ok(mac.oui())
+}
+
+/// How long a file offered to on_config (or as a CONFIG_READY event) waits for its
+/// decision (default 10000 ms, 1 to 3600000). At the limit the file counts as refused:
+/// no NOTIFY, the phone is reported failed (GSPNP_FAILURE_NO_DECISION) and retries later.
+#[no_mangle]
+pub extern "C" fn gspnp_server_config_set_decision_timeout(
+    config: *mut gspnp_server_config,
+    timeout_ms: u32,
+) -> gspnp_status {
+    guard(|| {
+        let config = borrow_mut(config, "config")?;
+        if timeout_ms == 0 || timeout_ms > 3_600_000 {
+            return Err(invalid(format!("the decision timeout must be 1 to 3600000 ms, not {timeout_ms}")));
+        }
+        config.engine.decision_timeout = Duration::from_millis(timeout_ms.into());
+        Ok(())
+    })
+}
+
+/// The least severe log line made (a gspnp_log_level; default INFO). Lines below it
+/// are never formatted nor queued.
+#[no_mangle]
+pub extern "C" fn gspnp_server_config_set_log_level(config: *mut gspnp_server_config, level: u32) -> gspnp_status {
+    guard(|| {
+        let config = borrow_mut(config, "config")?;
+        config.engine.log_level = match level {
+            1 => LogLevel::Error,
+            2 => LogLevel::Warn,
+            3 => LogLevel::Info,
+            4 => LogLevel::Debug,
+            _ => return Err(invalid(format!("{level} is not a gspnp_log_level (1 to 4)"))),
+        };
+        Ok(())
+    })
 }

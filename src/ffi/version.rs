@@ -4,7 +4,7 @@ use std::ffi::c_char;
 
 /// The ABI generation of this library. It changes only when the soname changes, i.e.
 /// when a function, struct or enum value changes incompatibly.
-pub const GSPNP_ABI_VERSION: u32 = 0;
+pub const GSPNP_ABI_VERSION: u32 = 1;
 
 /// The version of the loaded library ("0.1.0"), a static NUL-terminated string. Compare
 /// it with GSPNP_VERSION_STRING from the header you compiled against. Never free it.

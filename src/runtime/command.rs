@@ -8,8 +8,10 @@ use std::sync::Arc;
 
 use crossbeam_channel::Sender;
 
-use crate::engine::{Assignment, DeviceRecord, EngineError, Mode, ResyncRequest, Selector};
+use crate::engine::{Assignment, EngineError, Mode, ResyncRequest, Selector};
 use crate::mac::Mac;
+
+use super::devices::KnownDevice;
 
 /// One host request.
 pub(super) enum Command {
@@ -20,8 +22,10 @@ pub(super) enum Command {
     Decide { ticket: u64, accept: bool },
     SetMode(Mode),
     Feed { datagram: Vec<u8>, source: SocketAddrV4, local: SocketAddrV4 },
-    Devices(Sender<Vec<DeviceRecord>>),
     Resync(Mac, ResyncRequest, Sender<Result<(), EngineError>>),
+    Devices(Sender<Vec<KnownDevice>>),
+    Device(Mac, Sender<Option<KnownDevice>>),
+    Forget(Mac, Sender<bool>),
 }
 
 /// Wakes the network thread out of poll(). Cheap to clone; a wake while one is already

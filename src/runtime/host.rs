@@ -1,4 +1,4 @@
-//! What a host implements to hear from a server, and the thread that calls it.
+//! What a host implements to hear from a server, and the two threads (lanes) that call it.
 
 use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -11,37 +11,66 @@ use crate::device::DeviceInfo;
 use crate::engine::{ConfigFile, Event, LogLevel, NotifyResult, ResyncResult, Transmit};
 
 use super::command::{Command, Waker};
+use super::lanes::{DroppedKind, Lane};
 use super::{ServerEvent, Shared};
 
-/// The host's side of a server. Every method runs on the server's callback thread, one
-/// call at a time, never while gspnp holds a lock; a slow method delays later events
-/// but never the network. Calling [`super::Server::stop`] from inside one is refused.
-pub trait Host: Send {
+/// What the host answers to a file offer ([`Host::config_ready`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Send the NOTIFY: the file is stored where its URL serves it.
+    Accept,
+    /// Leave the phone alone (it is reported failed: vetoed).
+    Refuse,
+    /// The host decides later, from any thread, with [`super::Server::decide`] and the
+    /// file's ticket, within [`crate::engine::EngineConfig::decision_timeout`]; at the
+    /// limit the file counts as refused (the phone failed: no decision).
+    Later,
+}
+
+/// The host's side of a server. Its methods run on two callback threads ("lanes"),
+/// never while gspnp holds a lock:
+/// - the provisioning lane: [`Host::config_ready`], [`Host::notify_result`] and
+///   [`Host::transmit`], one at a time in the order the engine raised them;
+/// - the devices lane: [`Host::device`] in order, and [`Host::log`] /
+///   [`Host::events_dropped`] between them.
+///
+/// Methods of different lanes may run at the same time (hence `Sync`): a slow `device`
+/// never holds up another phone's file. A slow lane delays its own events; if the
+/// host falls far behind, new phones are left unanswered (they retry) until it catches
+/// up. Only log lines are ever dropped. Calling [`super::Server::stop`] from a method
+/// is refused.
+pub trait Host: Send + Sync {
     /// A phone sent a SUBSCRIBE: `is_new` when the server had not seen it (or had
     /// forgotten it). The host may assign it something from here.
-    fn device(&mut self, _info: &DeviceInfo, _is_new: bool) {}
+    fn device(&self, _info: &DeviceInfo, _is_new: bool) {}
 
-    /// A file was rendered for a phone. Return true to send the NOTIFY (after storing
-    /// the file where `file.url` serves it), false to leave the phone alone. Without an
-    /// override every file is refused: nobody would serve it.
-    fn config_ready(&mut self, _file: &ConfigFile) -> bool {
-        false
+    /// A file was rendered for a phone: store it where `file.url` serves it and accept,
+    /// refuse, or decide later. Without an override every file is refused: nobody
+    /// would serve it.
+    fn config_ready(&self, _file: &ConfigFile) -> Decision {
+        Decision::Refuse
     }
 
     /// A NOTIFY ended.
-    fn notify_result(&mut self, _result: &NotifyResult) {}
+    fn notify_result(&self, _result: &NotifyResult) {}
 
     /// A re-provisioning ([`super::Server::resync`]) ended.
-    fn resync_result(&mut self, _result: &ResyncResult) {}
+    fn resync_result(&self, _result: &ResyncResult) {}
 
-    /// A log line; never contains a password or a URL token.
-    fn log(&mut self, _level: LogLevel, _line: &str) {}
+    /// A log line; never contains a password or a URL token. Lines above the
+    /// configured level are never made; when the host lags they are dropped first.
+    fn log(&self, _level: LogLevel, _line: &str) {}
+
+    /// False when the host has no use for log lines: none is queued for it.
+    fn takes_log_lines(&self) -> bool {
+        true
+    }
 
     /// Feed mode only: send this datagram from the host's own SIP socket.
-    fn transmit(&mut self, _transmit: &Transmit) {}
+    fn transmit(&self, _transmit: &Transmit) {}
 
-    /// `count` events were dropped because the host was too slow to take them.
-    fn events_dropped(&mut self, _count: u64) {}
+    /// `count` events of `kind` were dropped because the host was too slow to take them.
+    fn events_dropped(&self, _kind: DroppedKind, _count: u64) {}
 }
 
 thread_local! {
@@ -55,43 +84,87 @@ pub(super) fn callback_thread_of() -> usize {
     CALLBACK_THREAD_OF.with(Cell::get)
 }
 
-/// The callback thread's body: delivers events until the server stops, then returns
-/// the host so that the stopping thread drops it after the join.
-pub(super) fn deliver(
-    mut host: Box<dyn Host>,
-    events: Receiver<ServerEvent>,
-    commands: Sender<Command>,
-    waker: Waker,
-    shared: Arc<Shared>,
-) -> Box<dyn Host> {
-    CALLBACK_THREAD_OF.with(|owner| owner.set(Arc::as_ptr(&shared) as usize));
-    while let Ok(event) = events.recv() {
-        if shared.stopping.load(Ordering::Acquire) {
-            break;
-        }
-        let outcome = catch_unwind(AssertUnwindSafe(|| dispatch(host.as_mut(), &event)));
-        let decision = match outcome {
-            Ok(decision) => decision,
-            Err(_) => {
-                shared.host_panics.fetch_add(1, Ordering::Relaxed);
-                // A panicking host refused whatever it was asked.
-                match &event {
-                    ServerEvent::Event(Event::ConfigReady(file)) => Some((file.ticket, false)),
-                    _ => None,
-                }
+/// What both callback threads of a server share.
+#[derive(Clone)]
+pub(super) struct LaneContext {
+    pub host: Arc<dyn Host>,
+    pub commands: Sender<Command>,
+    pub waker: Waker,
+    pub shared: Arc<Shared>,
+}
+
+impl LaneContext {
+    /// The provisioning lane's body: delivers file offers, results and datagrams until
+    /// the server stops.
+    pub(super) fn run_provisioning(self, events: Receiver<ServerEvent>) {
+        self.enter();
+        while let Ok(event) = events.recv() {
+            if self.stopping() {
+                break;
             }
-        };
-        if let Some((ticket, accept)) = decision {
-            if commands.send(Command::Decide { ticket, accept }).is_ok() {
-                waker.wake();
+            self.deliver(&event);
+        }
+    }
+
+    /// The devices lane's body: delivers phones first, then log lines and drop
+    /// reports, until the server stops.
+    pub(super) fn run_devices(self, devices: Receiver<ServerEvent>, logs: Receiver<ServerEvent>) {
+        self.enter();
+        loop {
+            let event = crossbeam_channel::select_biased! {
+                recv(devices) -> event => event,
+                recv(logs) -> event => event,
+            };
+            let Ok(event) = event else { break };
+            if self.stopping() {
+                break;
+            }
+            self.deliver(&event);
+            if let Some(report) = self.shared.log_drops.take_report() {
+                self.deliver(&report);
             }
         }
     }
-    host
+
+    fn enter(&self) {
+        CALLBACK_THREAD_OF.with(|owner| owner.set(Arc::as_ptr(&self.shared) as usize));
+    }
+
+    fn stopping(&self) -> bool {
+        self.shared.stopping.load(Ordering::Acquire)
+    }
+
+    /// Calls the host for `event`, sends its decision on a file, and counts a
+    /// must-deliver event delivered.
+    fn deliver(&self, event: &ServerEvent) {
+        let outcome = catch_unwind(AssertUnwindSafe(|| dispatch(self.host.as_ref(), event)));
+        let decision = outcome.unwrap_or_else(|_| {
+            self.shared.host_panics.fetch_add(1, Ordering::Relaxed);
+            // A panicking host refused whatever it was asked.
+            match event {
+                ServerEvent::Event(Event::ConfigReady(file)) => Some((file.ticket, Decision::Refuse)),
+                _ => None,
+            }
+        });
+        match decision {
+            Some((ticket, Decision::Accept)) => self.decide(ticket, true),
+            Some((ticket, Decision::Refuse)) => self.decide(ticket, false),
+            Some((_, Decision::Later)) | None => {}
+        }
+        if Lane::of(event).must_deliver() && self.shared.backlog.delivered() {
+            self.waker.wake();
+        }
+    }
+
+    fn decide(&self, ticket: u64, accept: bool) {
+        if self.commands.send(Command::Decide { ticket, accept }).is_ok() {
+            self.waker.wake();
+        }
+    }
 }
 
 /// Calls the host method for `event`; returns the decision on a file.
-fn dispatch(host: &mut dyn Host, event: &ServerEvent) -> Option<(u64, bool)> {
+fn dispatch(host: &dyn Host, event: &ServerEvent) -> Option<(u64, Decision)> {
     match event {
         ServerEvent::Event(Event::Discovered(info)) => host.device(info, true),
         ServerEvent::Event(Event::Updated(info)) => host.device(info, false),
@@ -100,7 +173,7 @@ fn dispatch(host: &mut dyn Host, event: &ServerEvent) -> Option<(u64, bool)> {
         ServerEvent::Event(Event::ResyncResult(result)) => host.resync_result(result),
         ServerEvent::Event(Event::Log(level, line)) => host.log(*level, line),
         ServerEvent::Transmit(transmit) => host.transmit(transmit),
-        ServerEvent::EventsDropped(count) => host.events_dropped(*count),
+        ServerEvent::EventsDropped { kind, count } => host.events_dropped(*kind, *count),
     }
     None
 }

@@ -1,43 +1,50 @@
-//! Sockets, threads and channels around the engine. A [`Server`] runs two threads:
-//! the network thread owns the socket and the engine and never calls host code; the
-//! callback thread calls the [`Host`]. Host requests travel over a channel and wake the
-//! network thread; no host thread ever holds an engine lock.
+//! Sockets, threads and channels around the engine. A [`Server`] runs three threads:
+//! the network thread owns the socket and the engine and never calls host code; two
+//! callback threads ("lanes", see [`Host`]) call the host. Host requests travel over a
+//! channel and wake the network thread; no host thread ever holds an engine lock.
 
 pub mod batch;
 mod command;
 mod config;
+mod devices;
 mod host;
 pub mod interfaces;
+mod lanes;
 mod network;
+mod port_claim;
 pub mod socket;
 
 #[cfg(test)]
 mod tests;
 
 use std::fmt;
-use std::net::SocketAddrV4;
+use std::net::{Ipv4Addr, SocketAddrV4};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender, TrySendError};
+use crossbeam_channel::{bounded, Sender, TrySendError};
 use parking_lot::Mutex;
 
-pub use config::{ServerConfig, DEFAULT_RECEIVE_BUFFER, SIP_PORT};
-pub use host::Host;
+pub use config::{ServerConfig, ANY_FREE_PORT, DEFAULT_RECEIVE_BUFFER, SIP_PORT};
+pub use devices::KnownDevice;
+pub use host::{Decision, Host};
+pub use lanes::DroppedKind;
 
-use crate::engine::{
-    Assignment, DeviceRecord, Engine, EngineError, Event, Mode, ResyncRequest, Selector, Stats, Transmit,
-};
+use crate::engine::{Assignment, Engine, EngineError, Event, Mode, ResyncRequest, Selector, Stats, Transmit};
 use crate::mac::Mac;
 use command::{Command, Waker};
-use network::Network;
+use network::{Network, Sockets};
+use port_claim::PortClaim;
 use socket::{OpenError, SipSocket};
 
 /// Host requests waiting for the network thread; beyond this a request is refused
 /// with [`RuntimeError::Busy`] rather than block the host.
 const COMMAND_QUEUE: usize = 65_536;
+
+/// The longest a read-back call waits for the network thread.
+pub const REPLY_WAIT: Duration = Duration::from_secs(5);
 
 /// What the host receives, by callback or from [`Server::next_event`].
 #[derive(Debug, Clone)]
@@ -46,15 +53,28 @@ pub enum ServerEvent {
     Event(Event),
     /// Feed mode: a datagram for the host to send.
     Transmit(Transmit),
-    /// This many events were dropped because the host did not take them in time.
-    EventsDropped(u64),
+    /// `count` events of `kind` were dropped because the host did not take them in
+    /// time (only log lines ever are).
+    EventsDropped {
+        /// What was dropped.
+        kind: DroppedKind,
+        /// How many since the last report.
+        count: u64,
+    },
 }
 
 /// Why a server call failed; nothing was changed.
 #[derive(Debug)]
 pub enum RuntimeError {
-    /// The SIP port is taken and not shared.
+    /// The unicast port is taken.
     AddressInUse(u16),
+    /// The multicast port is held by a socket that does not share it (no SO_REUSEADDR).
+    MulticastPortTaken(u16),
+    /// Another server of this process listens on this multicast port (in this network
+    /// namespace).
+    AlreadyRunning(u16),
+    /// An argument is not acceptable; the text says why.
+    InvalidArgument(String),
     /// A configured interface does not exist or has no IPv4 address.
     NoSuchInterface(String),
     /// An OS call failed.
@@ -79,8 +99,18 @@ impl fmt::Display for RuntimeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             RuntimeError::AddressInUse(port) => {
-                write!(f, "UDP port {port} is in use by a socket that does not share it")
+                write!(f, "UDP port {port} (the unicast port) is in use; choose another or 0 for a free one")
             }
+            RuntimeError::MulticastPortTaken(port) => write!(
+                f,
+                "UDP port {port} is held by a socket without SO_REUSEADDR, so gspnp cannot bind the PnP group \
+                 224.0.1.75:{port} beside it: let the PBX set SO_REUSEADDR on its SIP socket (or bind its own \
+                 address instead of 0.0.0.0), or run gspnp in feed mode through the PBX's SIP stack"
+            ),
+            RuntimeError::AlreadyRunning(port) => {
+                write!(f, "another gspnp server of this process already listens on multicast port {port}")
+            }
+            RuntimeError::InvalidArgument(why) => f.write_str(why),
             RuntimeError::NoSuchInterface(name) => {
                 write!(f, "interface {name:?} does not exist or has no IPv4 address")
             }
@@ -99,14 +129,29 @@ impl fmt::Display for RuntimeError {
 impl std::error::Error for RuntimeError {}
 
 /// State the threads share with the host's handle.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Shared {
     stopping: AtomicBool,
     engine_stats: Mutex<Stats>,
-    events_dropped: AtomicU64,
+    backlog: lanes::Backlog,
+    log_drops: lanes::DropCounters,
     send_errors: AtomicU64,
     receive_errors: AtomicU64,
     host_panics: AtomicU64,
+}
+
+impl Shared {
+    fn new(config: &ServerConfig) -> Shared {
+        Shared {
+            stopping: AtomicBool::new(false),
+            engine_stats: Mutex::default(),
+            backlog: lanes::Backlog::new(config.event_queue),
+            log_drops: lanes::DropCounters::default(),
+            send_errors: AtomicU64::new(0),
+            receive_errors: AtomicU64::new(0),
+            host_panics: AtomicU64::new(0),
+        }
+    }
 }
 
 /// Counters of a running server.
@@ -114,8 +159,17 @@ struct Shared {
 pub struct ServerStats {
     /// The engine's counters.
     pub engine: Stats,
-    /// Events dropped because the host was slow.
+    /// Events dropped because the host was slow: log lines only, so equal to
+    /// `log_lines_dropped`.
     pub events_dropped: u64,
+    /// Log lines dropped because the host was slow.
+    pub log_lines_dropped: u64,
+    /// Times new phones stopped being admitted because the host had `event_queue`
+    /// must-deliver events undelivered (the engine counts the phones left unanswered).
+    pub admission_pauses: u64,
+    /// Must-deliver events (phones, file offers, results, feed-mode datagrams) queued
+    /// for the host and not yet handled, now.
+    pub host_backlog: u64,
     /// Datagrams the OS refused to send.
     pub send_errors: u64,
     /// Failed receive calls.
@@ -129,7 +183,9 @@ pub struct ServerStats {
 #[derive(Default)]
 struct Threads {
     network: Option<JoinHandle<()>>,
-    callbacks: Option<JoinHandle<Box<dyn Host>>>,
+    lanes: Vec<JoinHandle<()>>,
+    /// Dropped after the lanes are joined.
+    host: Option<Arc<dyn Host>>,
 }
 
 /// A running PnP server. Every method takes `&self` and may be called from any thread,
@@ -139,7 +195,7 @@ pub struct Server {
     waker: Waker,
     shared: Arc<Shared>,
     threads: Mutex<Threads>,
-    pulled: Option<Receiver<ServerEvent>>,
+    pulled: Option<lanes::Inbox>,
     port: Option<u16>,
     feed_mode: bool,
 }
@@ -151,25 +207,31 @@ impl fmt::Debug for Server {
 }
 
 impl Server {
-    /// Opens the socket (unless in feed mode), starts the threads and returns. With a
-    /// `host`, events go to its methods on the callback thread; without, they wait for
-    /// [`Server::next_event`]. On error nothing is left running.
+    /// Opens the sockets (unless in feed mode; see [`ServerConfig::port`] and
+    /// [`ServerConfig::unicast_port`]) in the calling thread's network namespace, starts
+    /// the threads and returns. With a `host`, events go to its methods on the two callback
+    /// threads; without, they wait for [`Server::next_event`]. On error nothing is left
+    /// running: [`RuntimeError::AlreadyRunning`] when another server of this process
+    /// holds the multicast port, [`RuntimeError::MulticastPortTaken`] when a socket
+    /// holds it without sharing, [`RuntimeError::AddressInUse`] for the unicast port.
     pub fn start(config: ServerConfig, host: Option<Box<dyn Host>>) -> Result<Server, RuntimeError> {
         let engine = Engine::new(config.engine.clone()).map_err(RuntimeError::Engine)?;
-        let socket = if config.feed_mode { None } else { Some(open_socket(&config)?) };
-        let port = socket.as_ref().map(SipSocket::port);
+        let sockets = if config.feed_mode { None } else { Some(open_sockets(&config)?) };
+        let port = sockets.as_ref().map(|sockets| sockets.unicast.port());
+        let host: Option<Arc<dyn Host>> = host.map(Arc::from);
+        let takes_logs = host.as_ref().is_none_or(|host| host.takes_log_lines());
         let (commands, command_receiver) = bounded(COMMAND_QUEUE);
-        let (events, event_receiver) = bounded(config.event_queue.max(1));
+        let (outbox, inbox) = lanes::lanes(config.event_queue, takes_logs);
         let (waker, wake) = command::waker().map_err(|e| RuntimeError::Io(format!("cannot create the waker: {e}")))?;
-        let shared = Arc::new(Shared::default());
+        let shared = Arc::new(Shared::new(&config));
         let network = Network {
             engine,
-            socket,
+            sockets,
             commands: command_receiver,
             wake,
-            events,
+            outbox,
             shared: shared.clone(),
-            dropped_unreported: 0,
+            admitting: true,
         };
         let network = std::thread::Builder::new()
             .name("gspnp-network".into())
@@ -179,35 +241,47 @@ impl Server {
             commands: commands.clone(),
             waker: waker.clone(),
             shared: shared.clone(),
-            threads: Mutex::new(Threads { network: Some(network), callbacks: None }),
+            threads: Mutex::new(Threads { network: Some(network), lanes: Vec::new(), host: None }),
             pulled: None,
             port,
             feed_mode: config.feed_mode,
         };
         match host {
             Some(host) => {
-                let spawned = std::thread::Builder::new()
-                    .name("gspnp-callbacks".into())
-                    .spawn(move || host::deliver(host, event_receiver, commands, waker, shared));
-                match spawned {
-                    Ok(handle) => server.threads.lock().callbacks = Some(handle),
-                    Err(e) => {
-                        drop(server.stop());
-                        return Err(RuntimeError::Io(format!("cannot start the callback thread: {e}")));
-                    }
+                let context = host::LaneContext { host: host.clone(), commands, waker, shared };
+                server.threads.lock().host = Some(host);
+                if let Err(e) = server.start_lanes(context, inbox) {
+                    drop(server.stop());
+                    return Err(RuntimeError::Io(format!("cannot start a callback thread: {e}")));
                 }
             }
-            None => server.pulled = Some(event_receiver),
+            None => server.pulled = Some(inbox),
         }
         Ok(server)
     }
 
-    /// The bound UDP port; None in feed mode.
+    /// Starts the provisioning and devices lanes.
+    fn start_lanes(&self, context: host::LaneContext, inbox: lanes::Inbox) -> std::io::Result<()> {
+        let lanes::Inbox { provisioning, devices, logs } = inbox;
+        let provisioning_context = context.clone();
+        let provisioning = std::thread::Builder::new()
+            .name("gspnp-provision".into())
+            .spawn(move || provisioning_context.run_provisioning(provisioning))?;
+        self.threads.lock().lanes.push(provisioning);
+        let devices = std::thread::Builder::new()
+            .name("gspnp-devices".into())
+            .spawn(move || context.run_devices(devices, logs))?;
+        self.threads.lock().lanes.push(devices);
+        Ok(())
+    }
+
+    /// The unicast port (the one Via and Contact name, where unicast SUBSCRIBEs go);
+    /// None in feed mode.
     pub fn port(&self) -> Option<u16> {
         self.port
     }
 
-    /// Stops the server: joins the network thread, then the callback thread, then drops
+    /// Stops the server: joins the network thread, then the callback threads, then drops
     /// the host. After it returns no host method runs. A second call returns Ok.
     /// Refused from inside a callback (it would wait for itself).
     pub fn stop(&self) -> Result<(), RuntimeError> {
@@ -215,24 +289,26 @@ impl Server {
             return Err(RuntimeError::CalledFromCallback);
         }
         self.shared.stopping.store(true, Ordering::Release);
-        let threads = std::mem::take(&mut *self.threads.lock());
+        // Held until both joins are done: a concurrent second stop returns only then.
+        let mut running = self.threads.lock();
+        let threads = std::mem::take(&mut *running);
         let Some(network) = threads.network else { return Ok(()) };
         // The stopping flag ends the loop at its next turn; the command and the wake-up
         // make that turn come now. A full queue is no obstacle: the flag suffices.
         let _ = self.commands.try_send(Command::Stop);
         self.waker.wake();
         let network_result = network.join();
-        let callback_result = threads.callbacks.map(JoinHandle::join);
-        // The host (and its userdata) goes here, after both joins.
-        let host_panicked = matches!(callback_result, Some(Err(_)));
-        drop(callback_result);
-        if network_result.is_err() || host_panicked {
+        // A lane panics only by a gspnp bug: host panics are caught.
+        let lane_panicked = threads.lanes.into_iter().map(JoinHandle::join).any(|result| result.is_err());
+        // The host (and its userdata) goes here, after every join.
+        drop(threads.host);
+        if network_result.is_err() || lane_panicked {
             return Err(RuntimeError::ThreadPanicked);
         }
         Ok(())
     }
 
-    /// Whether the caller is this server's callback thread (which `stop` would join).
+    /// Whether the caller is one of this server's callback threads (which `stop` would join).
     fn on_own_callback_thread(&self) -> bool {
         host::callback_thread_of() == Arc::as_ptr(&self.shared) as usize
     }
@@ -262,7 +338,9 @@ impl Server {
         self.send(Command::SetDefault(selector, assignment))
     }
 
-    /// Answers a [`crate::engine::Event::ConfigReady`] taken with [`Server::next_event`].
+    /// Answers a [`crate::engine::Event::ConfigReady`]: taken with [`Server::next_event`],
+    /// or offered to [`Host::config_ready`] which returned [`Decision::Later`]. From any
+    /// thread, within the decision limit; a ticket no longer waiting is ignored.
     pub fn decide(&self, ticket: u64, accept: bool) -> Result<(), RuntimeError> {
         self.send(Command::Decide { ticket, accept })
     }
@@ -273,27 +351,37 @@ impl Server {
     }
 
     /// Feed mode: hands the engine a datagram the host's SIP stack received from
-    /// `source` on our address `local`.
+    /// `source` on the host's own unicast address `local` (the interface address and the
+    /// SIP port the phone should answer to: Via, Contact and `{ip}` are written from
+    /// it). A `local` that is not a unicast address (0.0.0.0, a multicast group such as
+    /// the 224.0.1.75 the SUBSCRIBE was sent to, 255.255.255.255) or has port 0 is
+    /// refused with [`RuntimeError::InvalidArgument`].
     pub fn feed(&self, datagram: &[u8], source: SocketAddrV4, local: SocketAddrV4) -> Result<(), RuntimeError> {
         if !self.feed_mode {
             return Err(RuntimeError::WrongMode("feed() needs a server started in feed mode"));
         }
+        check_local(local)?;
         self.send(Command::Feed { datagram: datagram.to_vec(), source, local })
     }
 
     /// Pull API: the next event, waiting at most `timeout`. Only for a server started
-    /// without a host.
+    /// without a host. Takes file offers, results and datagrams first, then phones,
+    /// then log lines; a report of dropped log lines comes before any of them.
     pub fn next_event(&self, timeout: Duration) -> Result<ServerEvent, RuntimeError> {
-        let Some(events) = &self.pulled else {
+        let Some(inbox) = &self.pulled else {
             return Err(RuntimeError::WrongMode("events go to the host's callbacks"));
         };
         if self.is_stopped() {
             return Err(RuntimeError::Stopped);
         }
-        events.recv_timeout(timeout).map_err(|e| match e {
-            RecvTimeoutError::Timeout => RuntimeError::Timeout,
-            RecvTimeoutError::Disconnected => RuntimeError::Stopped,
-        })
+        if let Some(report) = self.shared.log_drops.take_report() {
+            return Ok(report);
+        }
+        let (event, wake) = inbox.next(timeout, &self.shared.backlog)?;
+        if wake {
+            self.waker.wake();
+        }
+        Ok(event)
     }
 
     /// Re-provisions `mac` (see [`Engine::resync`]): the NOTIFY is sent before this
@@ -313,18 +401,39 @@ impl Server {
         answer.recv_timeout(Duration::from_secs(5)).map_err(|_| RuntimeError::Stopped)?.map_err(RuntimeError::Engine)
     }
 
-    /// A copy of every phone the engine knows.
-    pub fn devices(&self) -> Result<Vec<DeviceRecord>, RuntimeError> {
+    /// A copy of every phone the server knows, in no particular order. Waits for the
+    /// network thread (at most [`REPLY_WAIT`]); [`RuntimeError::Stopped`] once stopped.
+    pub fn devices(&self) -> Result<Vec<KnownDevice>, RuntimeError> {
+        self.ask(Command::Devices)
+    }
+
+    /// A copy of what the server knows of `mac`; None when it does not know it.
+    pub fn device(&self, mac: Mac) -> Result<Option<KnownDevice>, RuntimeError> {
+        self.ask(|reply| Command::Device(mac, reply))
+    }
+
+    /// Forgets `mac` and every exchange with it (a NOTIFY under way is abandoned
+    /// unreported, a file waiting for a decision is refused); what is assigned to it
+    /// stays. True when the phone was known.
+    pub fn forget(&self, mac: Mac) -> Result<bool, RuntimeError> {
+        self.ask(|reply| Command::Forget(mac, reply))
+    }
+
+    /// Sends the command `make` builds around a reply channel and waits for the answer.
+    fn ask<T>(&self, make: impl FnOnce(Sender<T>) -> Command) -> Result<T, RuntimeError> {
         let (reply, answer) = bounded(1);
-        self.send(Command::Devices(reply))?;
-        answer.recv_timeout(Duration::from_secs(5)).map_err(|_| RuntimeError::Stopped)
+        self.send(make(reply))?;
+        answer.recv_timeout(REPLY_WAIT).map_err(|_| RuntimeError::Stopped)
     }
 
     /// The counters as of the network thread's last turn.
     pub fn stats(&self) -> ServerStats {
         ServerStats {
             engine: *self.shared.engine_stats.lock(),
-            events_dropped: self.shared.events_dropped.load(Ordering::Relaxed),
+            events_dropped: self.shared.log_drops.total(),
+            log_lines_dropped: self.shared.log_drops.total(),
+            admission_pauses: self.shared.backlog.pauses(),
+            host_backlog: self.shared.backlog.undelivered() as u64,
             send_errors: self.shared.send_errors.load(Ordering::Relaxed),
             receive_errors: self.shared.receive_errors.load(Ordering::Relaxed),
             host_panics: self.shared.host_panics.load(Ordering::Relaxed),
@@ -370,14 +479,41 @@ fn route_source(destination: SocketAddrV4) -> Option<std::net::Ipv4Addr> {
     }
 }
 
-fn open_socket(config: &ServerConfig) -> Result<SipSocket, RuntimeError> {
-    let join = if config.multicast {
-        interfaces::resolve(&config.interfaces).map_err(|e| RuntimeError::NoSuchInterface(e.0))?
+/// Socket mode: the unicast socket, and with multicast on the group socket on the
+/// multicast port this server claims in its process.
+fn open_sockets(config: &ServerConfig) -> Result<Sockets, RuntimeError> {
+    let group = if config.multicast {
+        let join = interfaces::resolve(&config.interfaces).map_err(|e| RuntimeError::NoSuchInterface(e.0))?;
+        let claim = PortClaim::take(config.port).ok_or(RuntimeError::AlreadyRunning(config.port))?;
+        let socket = SipSocket::group(config.port, &join, config.receive_buffer)
+            .map_err(open_failure(RuntimeError::MulticastPortTaken))?;
+        Some((socket, claim))
     } else {
-        Vec::new()
+        None
     };
-    SipSocket::open(config.port, &join, config.receive_buffer).map_err(|error| match error {
-        OpenError::AddressInUse(port) => RuntimeError::AddressInUse(port),
+    let unicast = SipSocket::unicast(config.unicast_port, config.receive_buffer)
+        .map_err(open_failure(RuntimeError::AddressInUse))?;
+    Ok(Sockets::new(unicast, group))
+}
+
+/// An [`OpenError`] as a [`RuntimeError`], a taken port as `taken` says.
+fn open_failure(taken: fn(u16) -> RuntimeError) -> impl Fn(OpenError) -> RuntimeError {
+    move |error| match error {
+        OpenError::AddressInUse(port) => taken(port),
         OpenError::Io(call, e) => RuntimeError::Io(format!("{call} failed: {e}")),
-    })
+    }
+}
+
+/// Refuses a feed-mode `local` that no phone could answer to.
+fn check_local(local: SocketAddrV4) -> Result<(), RuntimeError> {
+    let ip = *local.ip();
+    let not_unicast = ip.is_unspecified() || ip.is_multicast() || ip == Ipv4Addr::BROADCAST;
+    if not_unicast || local.port() == 0 {
+        return Err(RuntimeError::InvalidArgument(format!(
+            "local {local} is not the host's unicast address and SIP port: pass the address the datagram \
+             reached (IP_PKTINFO's ipi_spec_dst, not its destination 224.0.1.75) and the port of the PBX's SIP \
+             socket"
+        )));
+    }
+    Ok(())
 }

@@ -1,17 +1,20 @@
-//! The network thread: owns the engine and the socket, never calls host code.
+//! The network thread: owns the engine and the sockets, never calls host code.
 
 use std::net::{Ipv4Addr, SocketAddrV4};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, Sender, TrySendError};
+use crossbeam_channel::Receiver;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 
-use crate::engine::{Engine, Event, Transmit};
+use crate::engine::{Engine, Transmit};
 
 use super::batch::{ReceiveBatch, SendBatch, BATCH};
 use super::command::{Command, WakeReceiver};
+use super::devices::WallClock;
+use super::lanes::Outbox;
+use super::port_claim::PortClaim;
 use super::socket::SipSocket;
 use super::{ServerEvent, Shared};
 
@@ -24,14 +27,50 @@ const RECEIVE_CALLS: usize = 8;
 /// The longest poll() wait, so a lost wake-up can never stall the thread for long.
 const MAX_WAIT: Duration = Duration::from_millis(500);
 
+/// A socket-mode server's sockets: everything is sent from the unicast one; both are
+/// read.
+pub(super) struct Sockets {
+    pub unicast: SipSocket,
+    /// With multicast on: the group socket, then the claim on its port, released after
+    /// the socket is closed (fields drop in order).
+    group: Option<(SipSocket, PortClaim)>,
+}
+
+impl Sockets {
+    pub fn new(unicast: SipSocket, group: Option<(SipSocket, PortClaim)>) -> Sockets {
+        Sockets { unicast, group }
+    }
+
+    fn group(&self) -> Option<&SipSocket> {
+        self.group.as_ref().map(|(socket, _)| socket)
+    }
+}
+
+/// Which socket to read.
+#[derive(Clone, Copy)]
+enum Reading {
+    Unicast,
+    Group,
+}
+
+/// What poll() found readable.
+#[derive(Default)]
+struct Ready {
+    wake: bool,
+    unicast: bool,
+    group: bool,
+}
+
 pub(super) struct Network {
     pub engine: Engine,
-    pub socket: Option<SipSocket>,
+    /// None in feed mode.
+    pub sockets: Option<Sockets>,
     pub commands: Receiver<Command>,
     pub wake: WakeReceiver,
-    pub events: Sender<ServerEvent>,
+    pub outbox: Outbox,
     pub shared: Arc<Shared>,
-    pub dropped_unreported: u64,
+    /// Whether the engine takes on new phones (see [`super::lanes::Backlog`]).
+    pub admitting: bool,
 }
 
 impl Network {
@@ -44,15 +83,18 @@ impl Network {
             outgoing: Vec::with_capacity(BATCH),
         };
         loop {
-            let (wake_ready, socket_ready) = self.wait();
-            if wake_ready {
+            let ready = self.wait();
+            if ready.wake {
                 self.wake.drain();
             }
             if !self.take_commands(&mut io) || self.shared.stopping.load(Ordering::Acquire) {
                 break;
             }
-            if socket_ready {
-                self.receive(&mut io);
+            if ready.group {
+                self.receive(&mut io, Reading::Group);
+            }
+            if ready.unicast {
+                self.receive(&mut io, Reading::Unicast);
             }
             self.engine.handle_timeout(Instant::now());
             self.flush(&mut io);
@@ -62,8 +104,8 @@ impl Network {
         self.publish_stats();
     }
 
-    /// Blocks until the waker or the socket is readable or the next deadline passes.
-    fn wait(&self) -> (bool, bool) {
+    /// Blocks until the waker or a socket is readable or the next deadline passes.
+    fn wait(&self) -> Ready {
         let now = Instant::now();
         let wait = self
             .engine
@@ -71,16 +113,20 @@ impl Network {
             .map_or(MAX_WAIT, |deadline| deadline.saturating_duration_since(now).min(MAX_WAIT));
         let timeout = PollTimeout::try_from(wait.as_millis().max(u128::from(wait > Duration::ZERO)) as i64)
             .unwrap_or(PollTimeout::ZERO);
-        let wake = PollFd::new(self.wake.as_fd(), PollFlags::POLLIN);
-        let mut both =
-            [wake, PollFd::new(self.socket.as_ref().map_or(self.wake.as_fd(), SipSocket::as_fd), PollFlags::POLLIN)];
-        // Without a socket (feed mode) only the waker is watched.
-        let fds = if self.socket.is_some() { &mut both[..] } else { &mut both[..1] };
+        // The waker, then the unicast and the group socket where there are some.
+        let unicast = self.sockets.as_ref().map(|sockets| &sockets.unicast);
+        let group = self.sockets.as_ref().and_then(Sockets::group);
+        // (A group socket exists only beside a unicast one, so the indices hold.)
+        let wake = self.wake.as_fd();
+        let mut all = [wake, unicast.map_or(wake, SipSocket::as_fd), group.map_or(wake, SipSocket::as_fd)]
+            .map(|fd| PollFd::new(fd, PollFlags::POLLIN));
+        let watched = 1 + usize::from(unicast.is_some()) + usize::from(group.is_some());
+        let fds = &mut all[..watched];
         if poll(fds, timeout).is_err() {
-            return (true, self.socket.is_some());
+            return Ready { wake: true, unicast: unicast.is_some(), group: group.is_some() };
         }
-        let ready = |fd: &PollFd| fd.any().unwrap_or(false);
-        (fds.first().is_some_and(ready), fds.get(1).is_some_and(ready))
+        let ready = |index: usize| fds.get(index).and_then(|fd| fd.any()).unwrap_or(false);
+        Ready { wake: ready(0), unicast: ready(1), group: ready(2) }
     }
 
     /// Applies every queued command; false on Stop.
@@ -97,20 +143,36 @@ impl Network {
                 Command::Decide { ticket, accept } => drop(self.engine.decide(now, ticket, accept)),
                 Command::SetMode(mode) => self.engine.set_mode(mode),
                 Command::Feed { datagram, source, local } => self.engine.handle_datagram(now, source, local, &datagram),
-                Command::Devices(reply) => drop(reply.send(self.engine.devices().cloned().collect())),
                 Command::Resync(mac, request, reply) => drop(reply.send(self.engine.resync(now, mac, request))),
+                Command::Devices(reply) => {
+                    let clock = WallClock::read();
+                    drop(reply.send(self.engine.snapshots().into_iter().map(|s| clock.device(s)).collect()));
+                }
+                Command::Device(mac, reply) => {
+                    drop(reply.send(self.engine.snapshot(&mac).map(|s| WallClock::read().device(s))))
+                }
+                Command::Forget(mac, reply) => drop(reply.send(self.engine.forget(mac))),
             }
             self.flush(io);
         }
         !matches!(self.commands.try_recv(), Err(crossbeam_channel::TryRecvError::Disconnected))
     }
 
-    /// Hands what waits on the socket to the engine, a batch at a time, sending the
-    /// answers of each batch together.
-    fn receive(&mut self, io: &mut Io) {
+    /// Hands what waits on one socket to the engine, a batch at a time, sending the
+    /// answers of each batch together. Every datagram's `local` is the address it
+    /// reached with the unicast port: the engine writes Via and Contact from it, so the
+    /// phone answers to the unicast socket, even to a SUBSCRIBE it sent to the group.
+    fn receive(&mut self, io: &mut Io, reading: Reading) {
         for _ in 0..RECEIVE_CALLS {
-            let Some(socket) = &self.socket else { return };
-            let port = socket.port();
+            let Some(sockets) = &self.sockets else { return };
+            let port = sockets.unicast.port();
+            let socket = match reading {
+                Reading::Unicast => &sockets.unicast,
+                Reading::Group => match sockets.group() {
+                    Some(group) => group,
+                    None => return,
+                },
+            };
             match io.receive.receive(socket.as_fd()) {
                 Ok(0) => break,
                 Ok(count) => {
@@ -135,10 +197,11 @@ impl Network {
         }
     }
 
-    /// Queues the engine's events for the host, then sends what it wants sent.
+    /// Queues the engine's events for the host, sends (or, in feed mode, queues) what it
+    /// wants sent, then admits new phones or not by the host's backlog.
     fn flush(&mut self, io: &mut Io) {
         // Events first: by the time a phone sees what its datagram caused, the host's
-        // events about it are queued (or counted as dropped).
+        // events about it are queued (only a log line may be dropped).
         if let Some(first) = self.engine.poll_event() {
             // Counters first, so a host that reads them after an event sees its cause.
             self.publish_stats();
@@ -147,15 +210,10 @@ impl Network {
                 self.queue(ServerEvent::Event(event));
             }
         }
-        if self.dropped_unreported > 0
-            && self.events.try_send(ServerEvent::EventsDropped(self.dropped_unreported)).is_ok()
-        {
-            self.dropped_unreported = 0;
-        }
-        match &self.socket {
-            Some(socket) => {
+        match &self.sockets {
+            Some(sockets) => {
                 io.outgoing.extend(std::iter::from_fn(|| self.engine.poll_transmit()));
-                let failed = send_grouped(&mut io.send, socket, &io.outgoing);
+                let failed = send_grouped(&mut io.send, &sockets.unicast, &io.outgoing);
                 if failed > 0 {
                     self.shared.send_errors.fetch_add(failed as u64, Ordering::Relaxed);
                 }
@@ -169,20 +227,22 @@ impl Network {
                 }
             }
         }
+        self.regulate_admission();
     }
 
-    /// Queues an event without ever blocking; a full queue drops and counts it. A
-    /// dropped file offer is refused at once so its phone is not left waiting.
+    /// Queues an event for the host without ever blocking: only a log line can be
+    /// dropped (and counted); see [`Outbox::send`].
     fn queue(&mut self, event: ServerEvent) {
-        match self.events.try_send(event) {
-            Ok(()) => {}
-            Err(TrySendError::Full(event)) | Err(TrySendError::Disconnected(event)) => {
-                self.shared.events_dropped.fetch_add(1, Ordering::Relaxed);
-                self.dropped_unreported += 1;
-                if let ServerEvent::Event(Event::ConfigReady(file)) = event {
-                    drop(self.engine.decide(Instant::now(), file.ticket, false));
-                }
-            }
+        self.outbox.send(event, &self.shared.backlog, &self.shared.log_drops);
+    }
+
+    /// Stops taking on new phones while the host has too many must-deliver events
+    /// undelivered, and starts again once it has caught up.
+    fn regulate_admission(&mut self) {
+        let admit = self.shared.backlog.admit(self.admitting);
+        if admit != self.admitting {
+            self.admitting = admit;
+            self.engine.set_admitting(admit);
         }
     }
 

@@ -84,7 +84,7 @@ struct TestHost {
 }
 
 impl Host for TestHost {
-    fn device(&mut self, info: &DeviceInfo, is_new: bool) {
+    fn device(&self, info: &DeviceInfo, is_new: bool) {
         assert!(!self.stopped.load(Ordering::SeqCst), "a callback ran after stop returned");
         if let Some(server) = self.server.lock().as_ref() {
             server.assign(info.mac, Assignment::Url(URL.into())).unwrap();
@@ -93,7 +93,7 @@ impl Host for TestHost {
         let _ = self.seen.send(Seen::Device(info.clone(), is_new));
     }
 
-    fn notify_result(&mut self, result: &NotifyResult) {
+    fn notify_result(&self, result: &NotifyResult) {
         assert!(!self.stopped.load(Ordering::SeqCst), "a callback ran after stop returned");
         let _ = self.seen.send(Seen::Result(result.clone()));
     }
@@ -206,11 +206,12 @@ fn feed_mode_takes_datagrams_from_the_host_and_returns_what_to_send() {
 }
 
 #[test]
-fn a_taken_port_without_sharing_is_a_clear_error() {
+fn a_taken_unicast_port_is_a_clear_error() {
     let taken = UdpSocket::bind("0.0.0.0:0").unwrap();
     let port = taken.local_addr().unwrap().port();
-    let error = Server::start(ServerConfig { port, ..loopback_config() }, None).unwrap_err();
+    let error = Server::start(ServerConfig { unicast_port: port, ..loopback_config() }, None).unwrap_err();
     assert!(matches!(error, RuntimeError::AddressInUse(p) if p == port), "{error}");
+    assert!(error.to_string().contains(&format!("UDP port {port} (the unicast port) is in use")), "{error}");
 }
 
 #[test]
@@ -256,4 +257,85 @@ fn a_datagram_longer_than_a_receive_slot_is_dropped_as_malformed_not_read_as_cut
     let mut buffer = [0u8; 2048];
     assert!(phone.socket.recv_from(&mut buffer).is_err(), "the cut SUBSCRIBE was not answered");
     server.stop().unwrap();
+}
+
+#[test]
+fn feed_refuses_a_local_address_no_phone_could_answer_to_and_takes_nothing_from_it() {
+    let server = Server::start(ServerConfig { feed_mode: true, ..loopback_config() }, None).unwrap();
+    server.assign("000b82000003".parse().unwrap(), Assignment::Url(URL.into())).unwrap();
+    let phone = SocketAddrV4::new(Ipv4Addr::new(192, 0, 2, 2), 5080);
+    let subscribe = |branch: &str| {
+        format!(
+            "SUBSCRIBE sip:MAC%3A000B82000003@224.0.1.75 SIP/2.0\r\n\
+             Via: SIP/2.0/UDP 192.0.2.2:5080;branch={branch}\r\n\
+             From: <sip:MAC%3A000B82000003@224.0.1.75>;tag=1\r\nTo: <sip:MAC%3A000B82000003@224.0.1.75>\r\n\
+             Call-ID: {branch}@phone\r\nCSeq: 1 SUBSCRIBE\r\n\
+             Event: ua-profile;vendor=\"Grandstream\";model=\"GRP2614\"\r\nContent-Length: 0\r\n\r\n"
+        )
+    };
+    // The group the SUBSCRIBE was sent to, the wildcard, broadcast, and no port.
+    for local in ["224.0.1.75:5060", "0.0.0.0:5060", "255.255.255.255:5060", "192.0.2.1:0"] {
+        let error = server.feed(subscribe("z9hG4bKbad").as_bytes(), phone, local.parse().unwrap()).unwrap_err();
+        assert!(matches!(error, RuntimeError::InvalidArgument(_)), "{local}: {error:?}");
+        assert!(error.to_string().contains(&format!("local {local} is not the host's unicast address")), "{error}");
+    }
+    let local = SocketAddrV4::new(Ipv4Addr::new(192, 0, 2, 1), 5060);
+    server.feed(subscribe("z9hG4bKgood").as_bytes(), phone, local).unwrap();
+    let ServerEvent::Transmit(answer) = std::iter::repeat_with(|| server.next_event(Duration::from_secs(5)).unwrap())
+        .find(|event| matches!(event, ServerEvent::Transmit(_)))
+        .unwrap()
+    else {
+        unreachable!()
+    };
+    assert_eq!(answer.source, local, "sent from the address the host gave");
+    assert_eq!(server.stats().engine.datagrams, 1, "none of the refused datagrams reached the engine");
+    server.stop().unwrap();
+}
+
+#[test]
+fn read_back_lists_a_provisioned_phone_with_wall_clock_times_and_forget_removes_it() {
+    let before = std::time::SystemTime::now();
+    let server = Server::start(loopback_config(), None).unwrap();
+    let target = SocketAddrV4::new(Ipv4Addr::LOCALHOST, server.port().unwrap());
+    let mac: Mac = "000b82000003".parse().unwrap();
+    server.assign(mac, Assignment::Url(URL.into())).unwrap();
+    let phone = Phone::new("000b82000003");
+    std::thread::sleep(Duration::from_millis(50));
+    phone.subscribe(target, "z9hG4bKreadback");
+    assert!(phone.receive().starts_with("SIP/2.0 200 OK"));
+    let notify = phone.receive();
+    phone.acknowledge(&notify, target);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while server.stats().engine.notifies_acknowledged == 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+
+    let devices = server.devices().unwrap();
+    assert_eq!(devices.len(), 1);
+    let device = server.device(mac).unwrap().expect("the phone is known");
+    // (Each copy reads the clocks anew: times may differ by the reading's jitter.)
+    assert_eq!((&devices[0].info, devices[0].state), (&device.info, device.state));
+    assert_eq!(device.info.mac, mac);
+    assert_eq!(device.info.model, "GRP2614");
+    assert_eq!(
+        device.info.source,
+        match phone.socket.local_addr().unwrap() {
+            std::net::SocketAddr::V4(a) => a,
+            _ => unreachable!(),
+        }
+    );
+    assert_eq!(device.state, crate::engine::DeviceState::Acknowledged);
+    assert!(device.assigned);
+    assert_eq!(device.last_notify, Some(NotifyOutcome::Acknowledged(200)));
+    assert_eq!(device.subscribes, 1);
+    let now = std::time::SystemTime::now();
+    assert!(before <= device.first_seen && device.first_seen <= device.last_seen && device.last_seen <= now);
+
+    assert_eq!(server.device("000b82999999".parse().unwrap()).unwrap(), None);
+    assert!(server.forget(mac).unwrap());
+    assert_eq!(server.device(mac).unwrap(), None);
+    assert!(server.devices().unwrap().is_empty());
+    assert!(!server.forget(mac).unwrap(), "a second forget finds nothing");
+    server.stop().unwrap();
+    assert!(matches!(server.devices(), Err(RuntimeError::Stopped)));
 }

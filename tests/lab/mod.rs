@@ -81,3 +81,34 @@ pub fn can_build() -> bool {
     eprintln!("skipped: needs root to create network namespaces");
     false
 }
+
+/// The SUBSCRIBE a GRP2614 at 192.0.2.2:5080 multicasts at boot, for `mac` (12 hex
+/// digits, upper case as the phone writes it).
+pub fn phone_subscribe(mac: &str) -> String {
+    format!(
+        "SUBSCRIBE sip:MAC%3A{mac}@224.0.1.75 SIP/2.0\r\n\
+         Via: SIP/2.0/UDP 192.0.2.2:5080;branch=z9hG4bK1686351121;rport\r\n\
+         From: <sip:MAC%3A{mac}@224.0.1.75>;tag=1990948743\r\n\
+         To: <sip:MAC%3A{mac}@224.0.1.75>\r\n\
+         Call-ID: 1848599395-5080-1@BJC.BGI.F.BHF\r\n\
+         CSeq: 20000 SUBSCRIBE\r\n\
+         Contact: <sip:192.0.2.2:5080>\r\n\
+         User-Agent: Grandstream GRP2614 1.0.0.31\r\n\
+         Expires: 0\r\n\
+         Event: ua-profile;profile-type=\"device\";vendor=\"Grandstream\";model=\"GRP2614\";version=\"1.0.0.31\"\r\n\
+         Accept: application/url\r\n\
+         Content-Length: 0\r\n\r\n"
+    )
+}
+
+/// The 200 OK a phone sends for `notify`, with its Via, From, To, Call-ID and CSeq.
+pub fn phone_acknowledgement(notify: &str) -> String {
+    let mut answer = "SIP/2.0 200 OK\r\n".to_string();
+    for line in
+        notify.split("\r\n").filter(|l| ["Via:", "From:", "To:", "Call-ID:", "CSeq:"].iter().any(|h| l.starts_with(h)))
+    {
+        answer += line;
+        answer += "\r\n";
+    }
+    answer + "Content-Length: 0\r\n\r\n"
+}

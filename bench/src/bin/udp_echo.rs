@@ -19,7 +19,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let socket = match SipSocket::open(port, &[], gspnp::runtime::DEFAULT_RECEIVE_BUFFER) {
+    let socket = match SipSocket::unicast(port, gspnp::runtime::DEFAULT_RECEIVE_BUFFER) {
         Ok(socket) => socket,
         Err(error) => {
             eprintln!("udp-echo: cannot open UDP port {port}: {error:?}");

@@ -3,15 +3,19 @@
 It exists so that ``pip install ./bindings/python`` works offline, in a fresh venv,
 with ``--no-index``: a backend from PyPI (setuptools, hatchling, flit-core) would
 have to be downloaded into pip's isolated build environment first. It reads the
-static ``[project]`` table of pyproject.toml and packs the ``gspnp`` folder as is.
+static ``[project]`` table of pyproject.toml (with tomllib from Python 3.11 on, else
+with the small reader below: no tomli either) and packs the ``gspnp`` folder as is,
+with the licence files.
 """
 
 from __future__ import annotations
 
 import base64
+import ast
 import hashlib
 import io
 import os
+import re
 import tarfile
 import zipfile
 from pathlib import Path
@@ -19,26 +23,50 @@ from typing import Any, Dict, List, Optional, Tuple
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "gspnp"
-SDIST_FILES = ("pyproject.toml", "README.md", "build_backend", PACKAGE, "tests")
-
-
-def _toml_requirements() -> List[str]:
-    """What reading pyproject.toml needs: nothing from Python 3.11 on, else tomli."""
-    try:
-        import tomllib  # noqa: F401
-    except ImportError:
-        return ["tomli"]
-    return []
+LICENSE_FILES = ("LICENSE-MIT", "LICENSE-APACHE")
+SDIST_FILES = ("pyproject.toml", "README.md", *LICENSE_FILES, "build_backend", PACKAGE, "tests")
 
 
 def _project() -> Dict[str, Any]:
+    """The ``[project]`` table of pyproject.toml."""
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     try:
         import tomllib
-    except ImportError:  # Python < 3.11: get_requires_for_build_* asked for tomli
-        import tomli as tomllib  # type: ignore[no-redef,import-not-found]
-    with open(ROOT / "pyproject.toml", "rb") as file:
-        project: Dict[str, Any] = tomllib.load(file)["project"]
+    except ImportError:  # Python < 3.11
+        return read_project_table(text)
+    project: Dict[str, Any] = tomllib.loads(text)["project"]
     return project
+
+
+def read_project_table(text: str) -> Dict[str, Any]:
+    """The ``[project]`` table of ``text``, for the TOML this pyproject.toml uses there:
+    ``key = value`` lines whose value is a basic string, a one-level inline table of
+    strings, or an array of strings (on one or more lines). ValueError for anything
+    else, so a new construct is noticed rather than misread."""
+    table = re.search(r"^\[project\]\s*$(.*?)(?=^\[|\Z)", text, re.M | re.S)
+    if table is None:
+        raise ValueError("pyproject.toml has no [project] table")
+    project: Dict[str, Any] = {}
+    for key, value in re.findall(r"^([A-Za-z0-9_-]+)\s*=\s*(.*?)\s*(?=^[A-Za-z0-9_-]+\s*=|\Z)", table.group(1), re.M | re.S):
+        value = re.sub(r"^\s*#.*$", "", value, flags=re.M).strip()
+        if value.startswith("{"):
+            pairs = re.findall(r'([A-Za-z0-9_-]+)\s*=\s*("(?:[^"\\]|\\.)*")', value)
+            project[key] = {name: _toml_string(string) for name, string in pairs}
+        elif value.startswith("["):
+            project[key] = [_toml_string(string) for string in re.findall(r'"(?:[^"\\]|\\.)*"', value)]
+        elif value.startswith('"'):
+            project[key] = _toml_string(value)
+        else:
+            raise ValueError(f"pyproject.toml [project] {key}: this backend reads only strings, arrays and tables of them")
+    return project
+
+
+def _toml_string(literal: str) -> str:
+    """A TOML basic string (the escapes it shares with Python)."""
+    value = ast.literal_eval(literal)
+    if not isinstance(value, str):
+        raise ValueError(f"not a string: {literal}")
+    return value
 
 
 def _metadata(project: Dict[str, Any]) -> str:
@@ -52,6 +80,7 @@ def _metadata(project: Dict[str, Any]) -> str:
     license_text = project.get("license", {}).get("text")
     if license_text:
         lines.append(f"License: {license_text}")
+    lines += [f"License-File: {name}" for name in LICENSE_FILES]
     lines += [f"Classifier: {classifier}" for classifier in project.get("classifiers", ())]
     readme = project.get("readme")
     body = ""
@@ -83,7 +112,8 @@ def _write_wheel(wheel_directory: str, members: List[Tuple[str, bytes]]) -> str:
     project = _project()
     base = _base_name(project)
     dist_info = f"{base}.dist-info"
-    members = members + [
+    members = members + [(f"{dist_info}/licenses/{name}", (ROOT / name).read_bytes()) for name in LICENSE_FILES]
+    members += [
         (f"{dist_info}/METADATA", _metadata(project).encode("utf-8")),
         (
             f"{dist_info}/WHEEL",
@@ -95,7 +125,10 @@ def _write_wheel(wheel_directory: str, members: List[Tuple[str, bytes]]) -> str:
     wheel_name = f"{base}-py3-none-any.whl"
     with zipfile.ZipFile(os.path.join(wheel_directory, wheel_name), "w", zipfile.ZIP_DEFLATED) as wheel:
         for name, data in members:
-            wheel.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data)
+            # A ZipInfo keeps its own compression (stored by default), not the file's.
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            wheel.writestr(info, data)
     return wheel_name
 
 
@@ -103,15 +136,15 @@ def _write_wheel(wheel_directory: str, members: List[Tuple[str, bytes]]) -> str:
 
 
 def get_requires_for_build_wheel(config_settings: Optional[Dict[str, Any]] = None) -> List[str]:
-    return _toml_requirements()
+    return []
 
 
 def get_requires_for_build_sdist(config_settings: Optional[Dict[str, Any]] = None) -> List[str]:
-    return _toml_requirements()
+    return []
 
 
 def get_requires_for_build_editable(config_settings: Optional[Dict[str, Any]] = None) -> List[str]:
-    return _toml_requirements()
+    return []
 
 
 def build_wheel(
@@ -149,7 +182,8 @@ def build_sdist(sdist_directory: str, config_settings: Optional[Dict[str, Any]] 
 
     with tarfile.open(os.path.join(sdist_directory, sdist_name), "w:gz", format=tarfile.PAX_FORMAT) as sdist:
         for name in SDIST_FILES:
-            sdist.add(ROOT / name, arcname=f"{base}/{name}", filter=clean)
+            # The licence files are links to the repository's; the sdist holds copies.
+            sdist.add((ROOT / name).resolve(), arcname=f"{base}/{name}", filter=clean)
         pkg_info = _metadata(project).encode("utf-8")
         info = clean(tarfile.TarInfo(f"{base}/PKG-INFO"))
         assert info is not None

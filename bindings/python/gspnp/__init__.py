@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from . import _lib
 from ._callbacks import log_to_logging
-from ._lib import Address, LibraryNotFound, UnsupportedLibrary
-from .config import Mode, Rule, RuleKind, ServerConfig
+from ._lib import Address
+from .config import AnswerCode, Mode, ModeLike, ModeName, Rule, RuleKind, RuleKindName, ServerConfig
 from .decode import decode
 from .errors import (
     AddressInUse,
@@ -31,6 +31,7 @@ from .errors import (
     NotFound,
     InvalidValue,
     IoError,
+    LibraryNotFound,
     LimitExceeded,
     NoMac,
     NoSuchInterface,
@@ -39,6 +40,7 @@ from .errors import (
     Status,
     Stopped,
     Timeout,
+    UnsupportedLibrary,
 )
 from .events import (
     ConfigFile,
@@ -75,6 +77,7 @@ __all__ = [
     "Address",
     "AddressInUse",
     "AlreadyRunning",
+    "AnswerCode",
     "BadUrlTemplate",
     "Busy",
     "CalledFromCallback",
@@ -96,6 +99,8 @@ __all__ = [
     "LogLevel",
     "LogLine",
     "Mode",
+    "ModeLike",
+    "ModeName",
     "NoMac",
     "NoSuchInterface",
     "NotUaProfile",
@@ -106,6 +111,7 @@ __all__ = [
     "Rendered",
     "Rule",
     "RuleKind",
+    "RuleKindName",
     "Server",
     "ServerConfig",
     "Stats",

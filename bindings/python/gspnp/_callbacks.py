@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import weakref
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 from . import _lib
@@ -74,33 +75,64 @@ _CALLS: Dict[str, Tuple[Any, Callable[..., Any], Any]] = {
 """Every callback of gspnp_callbacks but userdata_free. The fallback is what the
 library gets when the user callable raises (False: refuse the file)."""
 
-class CallbackSet:
-    """The ``gspnp_callbacks`` struct for Python callables by name (``on_device``,
-    ...; a missing or None one is NULL).
+CALLBACK_THREAD_NAME = "gspnp-callbacks"
+"""The name :mod:`threading` shows for the library's callback thread."""
 
-    ``struct`` is what gspnp_server_start() takes. ``released`` is set when the
-    library called ``userdata_free``; only then may :meth:`release` drop the
-    trampolines.
-    """
+
+def _name_callback_thread() -> None:
+    """Names the calling (library-created) thread for threading and logging."""
+    thread = threading.current_thread()
+    if thread.name.startswith("Dummy-"):
+        thread.name = CALLBACK_THREAD_NAME
+
+
+class CallbackSet:
+    """The user's callables by name (``on_device``, ...; None for absent ones). The
+    :class:`gspnp.Server` holds it; the library reaches it only through
+    :class:`Trampolines`, which hold it weakly."""
 
     def __init__(self, callables: Mapping[str, Optional[Callable[..., Any]]]) -> None:
         unknown = set(callables) - set(_CALLS)
         if unknown:
             raise TypeError(f"unknown callbacks: {', '.join(sorted(unknown))}")
+        for name, user in callables.items():
+            if user is not None and not callable(user):
+                raise TypeError(f"{name} must be callable, not {type(user).__name__}")
+        self.callables = dict(callables)
+
+
+class Trampolines:
+    """The ``gspnp_callbacks`` struct for a :class:`CallbackSet` (``struct`` is what
+    gspnp_server_start() takes; an absent callable is NULL).
+
+    Each trampoline copies the borrowed views, reaches the user callable through a
+    weak reference (so that a server whose callbacks refer to it can still be
+    collected: then the trampoline does nothing, and refuses files), and catches
+    whatever it raises. ``released`` is set when the library called
+    ``userdata_free``; only then may :meth:`release` drop the trampolines.
+    """
+
+    def __init__(self, callbacks: CallbackSet) -> None:
         self.released = threading.Event()
         self._inside = threading.local()
         self._keep_alive: List[Any] = []
         self.struct = _lib.gspnp_callbacks()
         self._set("userdata_free", _lib.userdata_free_fn(lambda _userdata: self.released.set()))
-        for name, user in callables.items():
+        target = weakref.ref(callbacks)
+        for name, user in callbacks.callables.items():
             if user is not None:
-                self._install(name, user)
+                self._install(name, target)
 
-    def _install(self, name: str, user: Callable[..., Any]) -> None:
-        """Sets ``struct.<name>`` to a trampoline that calls ``user``."""
+    def _install(self, name: str, target: "weakref.ref[CallbackSet]") -> None:
+        """Sets ``struct.<name>`` to a trampoline that calls the ``name`` callable."""
         function_type, call, fallback = _CALLS[name]
 
         def trampoline(_userdata: Optional[int], *arguments: Any) -> Any:
+            _name_callback_thread()
+            callbacks = target()
+            if callbacks is None:  # the server is being collected
+                return fallback
+            user = callbacks.callables[name]
             self._inside.depth = getattr(self._inside, "depth", 0) + 1
             try:
                 return call(user, *arguments)
@@ -121,9 +153,9 @@ class CallbackSet:
         return getattr(self._inside, "depth", 0) > 0
 
     def release(self) -> bool:
-        """Drops the trampolines and the user callables if the library released them
-        (it called ``userdata_free``); returns whether it did. Call it from a thread
-        that is not the callback thread: a trampoline must outlive its own call."""
+        """Drops the trampolines if the library released them (it called
+        ``userdata_free``); returns whether it did. A trampoline must outlive its own
+        call, so this does nothing from inside one."""
         if not self.released.is_set() or self.in_callback():
             return False
         self.struct = _lib.gspnp_callbacks()

@@ -20,7 +20,7 @@ import threading
 import weakref
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Type, TypeVar
 
-from .errors import InternalError, InvalidValue, Status, error_for_status
+from .errors import InternalError, InvalidValue, LibraryNotFound, Status, UnsupportedLibrary, error_for_status
 
 SUPPORTED_ABI_VERSIONS = frozenset({0})
 """The ABI generations (``gspnp_abi_version()``) this wrapper was written for."""
@@ -34,14 +34,6 @@ T = TypeVar("T")
 
 Address = Tuple[str, int]
 """An IPv4 address and UDP port, as the ``socket`` module writes them."""
-
-
-class LibraryNotFound(ImportError):
-    """libgspnp could not be loaded."""
-
-
-class UnsupportedLibrary(ImportError):
-    """The loaded libgspnp is of an ABI generation this wrapper does not support."""
 
 
 # --- Types of include/gspnp.h -------------------------------------------------------
@@ -122,40 +114,6 @@ class gspnp_notify_result(ctypes.Structure):
     ]
 
 
-STATS_COUNTERS = (
-    "datagrams",
-    "malformed",
-    "unexpected_method",
-    "not_ua_profile",
-    "undecodable",
-    "mode_off",
-    "denied",
-    "rate_limited",
-    "discover_only",
-    "unserved",
-    "answers_sent",
-    "answers_repeated",
-    "retransmissions_absorbed",
-    "cooldown_answers",
-    "notifies_sent",
-    "notify_retransmissions",
-    "notifies_acknowledged",
-    "notifies_rejected",
-    "notifies_timed_out",
-    "stray_responses",
-    "files_refused",
-    "render_failures",
-    "devices_evicted",
-    "events_dropped",
-    "send_errors",
-)
-"""The uint64_t counters of gspnp_stats, in the header's order."""
-
-
-class gspnp_stats(ctypes.Structure):
-    _fields_ = [("size", ctypes.c_size_t)] + [(name, ctypes.c_uint64) for name in STATS_COUNTERS]
-
-
 userdata_free_fn = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
 on_device_fn = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.POINTER(gspnp_device), ctypes.c_bool)
 on_config_fn = ctypes.CFUNCTYPE(ctypes.c_bool, ctypes.c_void_p, ctypes.POINTER(gspnp_config_file))
@@ -221,6 +179,7 @@ _PROTOTYPES: Dict[str, Tuple[Any, Sequence[Any]]] = {
     "gspnp_server_config_new": (_config, ()),
     "gspnp_server_config_free": (None, (_config,)),
     "gspnp_server_config_set_port": (_STATUS, (_config, ctypes.c_uint32)),
+    "gspnp_server_config_set_unicast_port": (_STATUS, (_config, ctypes.c_uint32)),
     "gspnp_server_config_add_interface": (_STATUS, (_config, *_span)),
     "gspnp_server_config_set_multicast": (_STATUS, (_config, ctypes.c_bool)),
     "gspnp_server_config_set_feed_mode": (_STATUS, (_config, ctypes.c_bool)),
@@ -232,6 +191,7 @@ _PROTOTYPES: Dict[str, Tuple[Any, Sequence[Any]]] = {
     "gspnp_server_config_set_max_devices": (_STATUS, (_config, ctypes.c_size_t)),
     "gspnp_server_config_set_rate_limit": (_STATUS, (_config, ctypes.c_uint32, ctypes.c_double)),
     "gspnp_server_config_set_event_queue": (_STATUS, (_config, ctypes.c_size_t)),
+    "gspnp_server_config_set_receive_buffer": (_STATUS, (_config, ctypes.c_size_t)),
     "gspnp_server_config_add_rule": (_STATUS, (_config, ctypes.c_bool, ctypes.c_uint32, *_span)),
     # servers
     "gspnp_server_start": (_STATUS, (_config, _P(gspnp_callbacks), _P(_server))),
@@ -281,6 +241,14 @@ def _raise_on_error(lib: ctypes.CDLL) -> Callable[..., None]:
 
 
 def _declare(lib: ctypes.CDLL) -> None:
+    """Declares every prototype; UnsupportedLibrary naming what is missing when the
+    library lacks some (an older libgspnp)."""
+    missing = [name for name in _PROTOTYPES if not hasattr(lib, name)]
+    if missing:
+        raise UnsupportedLibrary(
+            f"{lib._name} (libgspnp {_loaded_version(lib)}) is too old for this wrapper: it lacks "
+            + ", ".join(missing)
+        )
     errcheck = _raise_on_error(lib)
     for name, (restype, argtypes) in _PROTOTYPES.items():
         function = getattr(lib, name)
@@ -338,8 +306,24 @@ def _open() -> ctypes.CDLL:
     )
 
 
+def _loaded_version(lib: ctypes.CDLL) -> str:
+    """What gspnp_version() of ``lib`` says, or "of unknown version"."""
+    try:
+        function = lib.gspnp_version
+    except AttributeError:
+        return "of unknown version"
+    function.argtypes, function.restype = [], ctypes.c_char_p
+    return bytes(function() or b"?").decode("ascii", "replace")
+
+
 def _check_abi(lib: ctypes.CDLL) -> None:
-    abi = lib.gspnp_abi_version
+    """UnsupportedLibrary unless ``lib`` is a libgspnp of a supported ABI generation."""
+    try:
+        abi = lib.gspnp_abi_version
+    except AttributeError:
+        raise UnsupportedLibrary(
+            f"{lib._name} is not libgspnp: it has no gspnp_abi_version function"
+        ) from None
     abi.argtypes, abi.restype = [], ctypes.c_uint32
     found = abi()
     if found not in SUPPORTED_ABI_VERSIONS:
@@ -352,19 +336,23 @@ def _check_abi(lib: ctypes.CDLL) -> None:
 # --- Arguments -----------------------------------------------------------------------
 
 
-def text(value: str) -> Tuple[bytes, int]:
-    """A Python string as the library's {pointer, length} pair (UTF-8).
+def text(value: str, what: str = "the argument") -> Tuple[bytes, int]:
+    """A Python string as the library's {pointer, length} pair (UTF-8); TypeError
+    naming ``what`` for anything else.
 
     Lone surrogates pass through so that the library names the error (INVALID_UTF8).
     """
     if not isinstance(value, str):
-        raise TypeError(f"expected str, not {type(value).__name__}")
+        raise TypeError(f"{what} must be a str, not {type(value).__name__}")
     encoded = value.encode("utf-8", "surrogatepass")
     return encoded, len(encoded)
 
 
-def data(value: bytes) -> Tuple[bytes, int]:
-    """Bytes as the library's {pointer, length} pair."""
+def data(value: bytes, what: str = "the argument") -> Tuple[bytes, int]:
+    """Bytes (or bytearray, memoryview) as the library's {pointer, length} pair;
+    TypeError naming ``what`` for anything else (``bytes(12)`` would be 12 zeros)."""
+    if not isinstance(value, (bytes, bytearray, memoryview)):
+        raise TypeError(f"{what} must be bytes, not {type(value).__name__}")
     encoded = bytes(value)
     return encoded, len(encoded)
 
@@ -387,6 +375,8 @@ def milliseconds(seconds: float, what: str) -> int:
 def address(value: Address) -> gspnp_addr:
     """``("192.0.2.1", 5060)`` as a gspnp_addr."""
     host, port = value
+    if not isinstance(host, str):
+        raise TypeError(f"an address is (host, port) with a str host, not {type(host).__name__}")
     try:
         octets = bytes(int(part) for part in host.split("."))
     except ValueError:

@@ -18,7 +18,7 @@ def decode(datagram: bytes, source: Address = ("0.0.0.0", 0)) -> Device:
     """
     lib = _lib.library()
     decoded = ctypes.POINTER(_lib.gspnp_decoded)()
-    lib.gspnp_decode(*_lib.data(datagram), _lib.address(source), ctypes.byref(decoded))
+    lib.gspnp_decode(*_lib.data(datagram, "datagram"), _lib.address(source), ctypes.byref(decoded))
     try:
         view = _lib.gspnp_device()
         lib.gspnp_decoded_device(decoded, ctypes.byref(view))

@@ -9,7 +9,7 @@ Which class a status becomes is a table, :data:`ERROR_CLASS_BY_STATUS`.
 from __future__ import annotations
 
 import enum
-from typing import Dict, Type
+from typing import Dict, Optional, Type, Union
 
 
 class Status(enum.IntEnum):
@@ -52,17 +52,35 @@ class GspnpError(Exception):
     """A gspnp call failed.
 
     ``status`` is the library's status code (an ``int``, a :class:`Status` when this
-    wrapper knows it) and ``message`` the library's explanation.
+    wrapper knows it; None for the errors of loading the library) and ``message`` the
+    library's explanation.
     """
 
-    def __init__(self, status: int, message: str = "") -> None:
-        self.status = _as_status(status)
+    def __init__(self, status: Optional[int], message: str = "") -> None:
+        self.status: Union[Status, int, None] = None if status is None else _as_status(status)
         self.message = message
         super().__init__(status, message)
 
     def __str__(self) -> str:
+        if self.status is None:
+            return self.message
         name = self.status.name if isinstance(self.status, Status) else str(self.status)
         return f"{self.message} [{name}]" if self.message else name
+
+
+class LibraryNotFound(GspnpError, ImportError):
+    """libgspnp could not be loaded; the message says where it was looked for."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(None, message)
+
+
+class UnsupportedLibrary(GspnpError, ImportError):
+    """The library found is not libgspnp, or is of an ABI generation or an age this
+    wrapper does not support; the message says what was found."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(None, message)
 
 
 class InvalidValue(GspnpError, ValueError):

@@ -1,12 +1,12 @@
-"""The counters of a server (``gspnp_stats``)."""
+"""The counters of a server (``gspnp_stats``): the dataclass is the one Python list of
+them (the ctypes struct is made from it; a test checks it against include/gspnp.h)."""
 
 from __future__ import annotations
 
 import ctypes
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
-from . import _lib
 
 
 @dataclass(frozen=True)
@@ -63,10 +63,20 @@ class Stats:
     """Events dropped because the host was slow."""
     send_errors: int
     """Datagrams the OS refused to send."""
+    receive_errors: int
+    """Receive calls that failed (the socket error was logged)."""
+    host_panics: int
+    """Host calls that panicked and were refused (a bug in a Rust host; never from Python)."""
+
+
+class gspnp_stats(ctypes.Structure):
+    """``gspnp_stats``: ``size`` then the uint64_t counters of :class:`Stats`, in order."""
+
+    _fields_ = [("size", ctypes.c_size_t)] + [(counter.name, ctypes.c_uint64) for counter in fields(Stats)]
 
 
 def read_stats(lib: ctypes.CDLL, server: Any) -> Stats:
     """The counters of ``server`` (a ``gspnp_server *``)."""
-    counters = _lib.gspnp_stats(size=ctypes.sizeof(_lib.gspnp_stats))
+    counters = gspnp_stats(size=ctypes.sizeof(gspnp_stats))
     lib.gspnp_server_stats(server, ctypes.byref(counters))
-    return Stats(**{name: getattr(counters, name) for name in _lib.STATS_COUNTERS})
+    return Stats(**{counter.name: getattr(counters, counter.name) for counter in fields(Stats)})

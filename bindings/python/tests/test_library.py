@@ -69,6 +69,20 @@ def test_a_status_this_wrapper_does_not_know_is_a_plain_gspnp_error() -> None:
     assert str(error) == "from the future [1999]"
 
 
-def test_the_stats_dataclass_has_the_c_structs_counters_in_order() -> None:
-    assert [field.name for field in dataclasses.fields(gspnp.Stats)] == list(_lib.STATS_COUNTERS)
-    assert ctypes.sizeof(_lib.gspnp_stats) == 8 + 8 * len(_lib.STATS_COUNTERS)
+def test_library_errors_are_gspnp_errors_that_say_what_was_found() -> None:
+    foreign = ctypes.util.find_library("m") or "libm.so.6"
+    process = run_python(
+        "import gspnp\ntry:\n    gspnp.version()\nexcept gspnp.GspnpError as e:\n    print(type(e).__name__, e)",
+        {"GSPNP_LIBRARY": foreign},
+    )
+
+    assert process.returncode == 0, process.stderr
+    assert process.stdout.startswith("UnsupportedLibrary ") and "is not libgspnp" in process.stdout
+    assert issubclass(gspnp.LibraryNotFound, gspnp.GspnpError) and issubclass(gspnp.LibraryNotFound, ImportError)
+
+
+def test_an_older_library_missing_functions_is_named_with_what_it_lacks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(_lib._PROTOTYPES, "gspnp_from_the_future", (None, ()))
+
+    with pytest.raises(gspnp.UnsupportedLibrary, match=r"\(libgspnp 0\.1\.0\) is too old .* lacks gspnp_from_the_future"):
+        _lib._declare(ctypes.CDLL(os.environ["GSPNP_LIBRARY"]))

@@ -70,11 +70,11 @@ def test_an_interface_that_does_not_exist_is_reported_at_start() -> None:
     server.stop()
 
 
-def test_a_port_taken_by_a_socket_that_does_not_share_is_reported_at_start() -> None:
+def test_a_taken_unicast_port_is_reported_at_start() -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
         taken.bind(("0.0.0.0", 0))
         with pytest.raises(gspnp.AddressInUse):
-            gspnp.Server(port=taken.getsockname()[1], multicast=False).start()
+            gspnp.Server(unicast_port=taken.getsockname()[1], multicast=False).start()
 
 
 def test_stopping_twice_or_before_starting_is_fine() -> None:
@@ -153,3 +153,40 @@ def test_a_feed_mode_server_has_no_port() -> None:
     with gspnp.Server(feed_mode=True) as server:
         with pytest.raises(gspnp.WrongMode):
             _ = server.port
+
+
+@pytest.mark.parametrize(
+    "settings, named",
+    [
+        ({"multicast": "no"}, "multicast"),
+        ({"interfaces": "eth0"}, "interfaces"),
+        ({"interfaces": [b"eth0"]}, "interfaces"),
+        ({"port": "5060"}, "port"),
+        ({"port": 5060.0}, "port"),
+        ({"cooldown": True}, "cooldown"),
+        ({"timers": (0.5, 4.0)}, "timers"),
+        ({"rate_limit": ("40", 10.0)}, "rate_limit"),
+        ({"rules": gspnp.Rule("vendor", "Grandstream")}, "rules"),
+        ({"receive_buffer": "4M"}, "receive_buffer"),
+        ({"feed_mode": 1}, "feed_mode"),
+    ],
+)
+def test_a_setting_of_the_wrong_type_is_a_type_error_naming_it(settings: Dict[str, Any], named: str) -> None:
+    with pytest.raises(TypeError, match=f"^{named} must be"):
+        gspnp.Server(**settings)
+
+
+def test_a_bad_receive_buffer_is_a_value_error_at_construction() -> None:
+    with pytest.raises(ValueError, match="receive buffer"):
+        gspnp.Server(port=0, multicast=False, receive_buffer=1024)
+    gspnp.Server(port=0, multicast=False, receive_buffer=1 << 20).start().stop()
+
+
+def test_decode_of_a_non_bytes_value_is_a_type_error() -> None:
+    with pytest.raises(TypeError, match="datagram must be bytes, not int"):
+        gspnp.decode(12)  # type: ignore[arg-type]
+
+
+def test_a_rule_of_the_wrong_type_is_a_type_error() -> None:
+    with pytest.raises(TypeError, match="allow must be bool"):
+        gspnp.Rule("vendor", "Grandstream", allow="yes")  # type: ignore[arg-type]

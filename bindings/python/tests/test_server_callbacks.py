@@ -33,6 +33,7 @@ def test_a_phone_is_assigned_from_inside_on_device_and_acknowledges(phone: Simul
 
     server = gspnp.Server(port=0, multicast=False, on_device=on_device, on_notify_result=results.put)
     with server:
+        trampolines = server._handle._trampolines if server._handle else None
         phone.subscribe(server.port)
         notify = phone.expect_notify()
         result = results.get(timeout=WAIT)
@@ -48,7 +49,7 @@ def test_a_phone_is_assigned_from_inside_on_device_and_acknowledges(phone: Simul
         stats = server.stats()
         assert (stats.answers_sent, stats.notifies_acknowledged, stats.datagrams) == (1, 1, 2)
 
-    assert server._callbacks is not None and server._callbacks.released.is_set()
+    assert trampolines is not None and trampolines.released.is_set() and not trampolines._keep_alive
 
 
 def test_a_profile_assignment_offers_its_file_in_on_config(phone: SimulatedPhone) -> None:

@@ -3,6 +3,7 @@ next_event(), ConfigFile decisions with decide(), and stopping a waiting reader.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from typing import Iterator, Type, TypeVar
@@ -106,3 +107,17 @@ def test_a_server_with_callbacks_has_no_events_to_take() -> None:
     with gspnp.Server(port=0, multicast=False, on_log=lambda level, line: None) as server:
         with pytest.raises(gspnp.WrongMode):
             server.next_event(timeout=0)
+
+
+def test_log_lines_of_the_iterator_go_to_logging_at_their_level_not_among_events(
+    phone: SimulatedPhone, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="gspnp.library")
+    with gspnp.Server(port=0, multicast=False, mode="discover") as server:
+        phone.subscribe(server.port)
+        events = list(server.events(timeout=0.5))
+
+    assert [type(event) for event in events] == [gspnp.DeviceEvent]
+    records = [record for record in caplog.records if record.name == "gspnp.library"]
+    assert records and all(record.levelno in (logging.DEBUG, logging.INFO, logging.WARNING) for record in records)
+    assert any("000b82f55284" in record.getMessage() for record in records)

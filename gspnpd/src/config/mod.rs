@@ -38,8 +38,10 @@ use schema::Document;
 pub struct SipSettings {
     /// Interfaces to join 224.0.1.75 on (empty: every multicast-capable one).
     pub interfaces: Vec<String>,
-    /// The UDP port.
+    /// The multicast port.
     pub port: u16,
+    /// The unicast port (0: a free one).
+    pub unicast_port: u16,
     /// Whether to join the multicast group.
     pub multicast: bool,
     /// off / discover / provision.
@@ -325,6 +327,7 @@ impl Config {
             engine,
             interfaces: self.sip.interfaces.clone(),
             port: self.sip.port,
+            unicast_port: self.sip.unicast_port,
             multicast: self.sip.multicast,
             ..ServerConfig::default()
         }

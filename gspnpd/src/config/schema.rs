@@ -37,9 +37,12 @@ pub struct SipTable {
     /// Interface names or IPv4 addresses to join 224.0.1.75 on; empty: every one.
     #[serde(default)]
     pub interfaces: Vec<String>,
-    /// The UDP port (5060).
+    /// The multicast port (5060).
     #[serde(default = "sip_port")]
     pub port: u16,
+    /// The unicast port: answers, NOTIFYs, unicast SUBSCRIBEs (0: a free one).
+    #[serde(default)]
+    pub unicast_port: u16,
     /// `off`, `discover` or `provision`.
     #[serde(default = "provision")]
     pub mode: String,
@@ -61,6 +64,7 @@ impl Default for SipTable {
         SipTable {
             interfaces: Vec::new(),
             port: sip_port(),
+            unicast_port: 0,
             mode: provision(),
             answer: ok(),
             multicast: true,

@@ -47,6 +47,7 @@ pub fn sip(table: &SipTable) -> Result<SipSettings, Issue> {
     Ok(SipSettings {
         interfaces: table.interfaces.clone(),
         port: table.port,
+        unicast_port: table.unicast_port,
         multicast: table.multicast,
         mode,
         answer,

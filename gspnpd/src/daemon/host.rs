@@ -5,13 +5,13 @@
 use std::sync::Arc;
 
 use gspnp::device::DeviceInfo;
-use gspnp::engine::{redact_token, ConfigFile, LogLevel};
-use gspnp::runtime::Host;
+use gspnp::engine::{redact_token, ConfigFile, LogLevel, ResyncOutcome, ResyncResult};
+use gspnp::runtime::{Decision, DroppedKind, Host};
 
 use super::files::FileStore;
 use crate::log::{Logger, Throttled};
 
-/// What the callback thread holds.
+/// What the callback threads hold.
 pub struct DaemonHost {
     /// Where files go.
     pub files: Arc<FileStore>,
@@ -22,7 +22,7 @@ pub struct DaemonHost {
 }
 
 impl Host for DaemonHost {
-    fn device(&mut self, info: &DeviceInfo, is_new: bool) {
+    fn device(&self, info: &DeviceInfo, is_new: bool) {
         if !is_new && self.log.enabled(LogLevel::Debug) {
             self.log.debug(&format!("{}: subscribed again from {}", info.mac, info.source));
         }
@@ -31,7 +31,7 @@ impl Host for DaemonHost {
     /// Stores the file where its URL serves it and lets the NOTIFY go. The line is at
     /// debug level: a forged SUBSCRIBE gets a file too, and the fetch is what shows a
     /// real phone (logged at info).
-    fn config_ready(&mut self, file: &ConfigFile) -> bool {
+    fn config_ready(&self, file: &ConfigFile) -> Decision {
         self.files.put(file);
         if self.log.enabled(LogLevel::Debug) {
             self.log.debug(&format!(
@@ -45,14 +45,35 @@ impl Host for DaemonHost {
         for warning in &file.warnings {
             self.file_warnings.warn(|| format!("{}: {warning}", file.mac));
         }
-        true
+        Decision::Accept
     }
 
-    fn log(&mut self, level: LogLevel, line: &str) {
+    /// One line per re-provisioning: what was asked, where, and how it ended.
+    fn resync_result(&self, result: &ResyncResult) {
+        let kind = result.kind.name();
+        let (mac, destination) = (result.mac, result.destination);
+        match result.outcome {
+            ResyncOutcome::Accepted(code) => {
+                self.log.info(&format!("{mac}: {kind} at {destination}: accepted ({code})"))
+            }
+            ResyncOutcome::Rejected(code) => {
+                self.log.warn(&format!("{mac}: {kind} at {destination}: refused ({code})"))
+            }
+            ResyncOutcome::AuthRefused(code) => {
+                self.log.warn(&format!("{mac}: {kind} at {destination}: the phone refused our credentials ({code})"))
+            }
+            ResyncOutcome::NoCredentials(code) => self.log.warn(&format!(
+                "{mac}: {kind} at {destination}: challenged ({code}) and the phone has no account to answer with"
+            )),
+            ResyncOutcome::TimedOut => self.log.warn(&format!("{mac}: {kind} at {destination}: no answer")),
+        }
+    }
+
+    fn log(&self, level: LogLevel, line: &str) {
         self.log.log(level, line);
     }
 
-    fn events_dropped(&mut self, count: u64) {
-        self.log.warn(&format!("{count} events from the engine were dropped (the daemon was too slow)"));
+    fn events_dropped(&self, kind: DroppedKind, count: u64) {
+        self.log.warn(&format!("{count} {kind:?} events from the engine were dropped (the daemon was too slow)"));
     }
 }

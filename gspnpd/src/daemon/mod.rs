@@ -52,7 +52,7 @@ pub fn run(options: &RunOptions) -> Result<(), String> {
     http.every(WARNING_INTERVAL, move || reported.report());
     let host = DaemonHost { files: files.clone(), log: log.clone(), file_warnings };
     let server = Server::start(config.server_config(), Some(Box::new(host)))
-        .map_err(|error| format!("sip: cannot start on UDP port {}: {error}", config.sip.port))?;
+        .map_err(|error| format!("sip: cannot start: {error}"))?;
     hand_over(&server, &config)?;
     log.info(&ready_line(&config, &server, http.addresses()));
     let signal = loop {
@@ -174,11 +174,13 @@ fn ready_line(config: &Config, server: &Server, http: &[std::net::SocketAddr]) -
         (true, false) => format!("multicast 224.0.1.75 on {}", config.sip.interfaces.join(", ")),
     };
     let served: Vec<String> = http.iter().map(ToString::to_string).collect();
+    let unicast_port = server.port().unwrap_or(config.sip.unicast_port);
     format!(
-        "ready: gspnpd {} with {} in {mode} mode, SIP on UDP port {} ({multicast}), files on {}, {} phones listed, {} default profiles",
+        "ready: gspnpd {} with {} in {mode} mode, SIP on UDP port {} ({multicast}), answers from UDP port {}, files on {}, {} phones listed, {} default profiles",
         env!("CARGO_PKG_VERSION"),
         config.file.display(),
-        server.port().unwrap_or(config.sip.port),
+        if config.sip.multicast { config.sip.port } else { unicast_port },
+        unicast_port,
         served.join(" and "),
         config.phones.len(),
         config.default_profiles.len()
