@@ -110,17 +110,17 @@ static void on_device(void *userdata, const gspnp_device *device, bool is_new)
 	ao2_cleanup(conf);
 }
 
-static bool on_config(void *userdata, const gspnp_config_file *file)
+static uint32_t on_config(void *userdata, const gspnp_config_file *file)
 {
 	char mac[GSPNP_MAC_SIZE];
 
 	copy_str(mac, sizeof(mac), file->mac);
 	if (gspnp_ast_file_store(file)) {
 		ast_log(LOG_WARNING, "gspnp: no memory to keep the file of %s; not notified\n", mac);
-		return false;
+		return GSPNP_DECISION_REFUSE;
 	}
 	gspnp_ast_phone_set_state(mac, "file ready");
-	return true;
+	return GSPNP_DECISION_ACCEPT;
 }
 
 static void on_notify_result(void *userdata, const gspnp_notify_result *result)
@@ -155,10 +155,11 @@ static void on_resync_result(void *userdata, const gspnp_resync_result *result)
 	gspnp_ast_resync_result(result);
 }
 
-static void on_events_dropped(void *userdata, uint64_t count)
+static void on_events_dropped(void *userdata, gspnp_event_kind kind, uint64_t count)
 {
-	ast_log(LOG_WARNING, "gspnp: %llu events dropped: Asterisk fell behind a storm of phones\n",
-		(unsigned long long) count);
+	/* Only log lines are ever dropped; phones, files and results never are. */
+	ast_log(LOG_WARNING, "gspnp: %llu %s dropped: Asterisk's logger fell behind a storm of phones\n",
+		(unsigned long long) count, kind == GSPNP_EVENT_KIND_LOG ? "log lines" : "events");
 }
 
 /* Logs a failed gspnp call with the library's own message. */
@@ -186,8 +187,14 @@ static gspnp_server_config *server_config(struct gspnp_ast_conf *conf)
 	if (!status) {
 		status = gspnp_server_config_set_rate_limit(config, conf->rate_burst, conf->rate_per_second);
 	}
+	if (!status) {
+		/* Notice lines are made even at log_level = warning, so a reload can turn them on;
+		 * debug lines only when asked for at load. */
+		status = gspnp_server_config_set_log_level(config,
+			conf->log_level > GSPNP_LOG_LEVEL_INFO ? conf->log_level : GSPNP_LOG_LEVEL_INFO);
+	}
 	if (status) {
-		log_gspnp_error("gspnp.conf: [general] url/rate limit", status);
+		log_gspnp_error("gspnp.conf: [general] url/rate limit/log level", status);
 		gspnp_server_config_free(config);
 		return NULL;
 	}
@@ -253,6 +260,7 @@ static void apply_all(struct gspnp_ast_conf *conf, struct gspnp_ast_conf *previo
 	struct gspnp_ast_mapping *mapping;
 	const gspnp_server *running;
 	gspnp_profile *profile = NULL;
+	struct gspnp_ast_credentials credentials = { "", "" };
 	char error[256];
 
 	if (previous) {
@@ -272,12 +280,15 @@ static void apply_all(struct gspnp_ast_conf *conf, struct gspnp_ast_conf *previo
 
 	if (conf->default_endpoint[0]) {
 		profile = gspnp_ast_profile_build(conf, conf->default_endpoint, conf->default_template,
-			NULL, error, sizeof(error));
+			&credentials, error, sizeof(error));
 		if (!profile) {
 			ast_log(LOG_WARNING, "gspnp.conf: [general] default_endpoint = %s: %s\n",
 				conf->default_endpoint, error);
 		}
 	}
+	/* Files rendered from the default profile carry its credentials. */
+	gspnp_ast_credentials_assigned(GSPNP_DEFAULT_CREDENTIALS, profile ? &credentials : NULL);
+	explicit_bzero(&credentials, sizeof(credentials));
 	running = gspnp_ast_server_acquire();
 	if (running) {
 		gspnp_server_set_default_profile(running, "Grandstream", strlen("Grandstream"), NULL, 0,
@@ -285,6 +296,24 @@ static void apply_all(struct gspnp_ast_conf *conf, struct gspnp_ast_conf *previo
 		gspnp_ast_server_release();
 	}
 	gspnp_profile_free(profile);
+}
+
+/* The phone list after a reload: every phone gspnp knows is listed (read back from it). */
+static void refresh_phones(void)
+{
+	const gspnp_server *running = gspnp_ast_server_acquire();
+	int added;
+
+	if (!running) {
+		return;
+	}
+	added = gspnp_ast_phones_refresh(running);
+	gspnp_ast_server_release();
+	if (added < 0) {
+		ast_log(LOG_WARNING, "gspnp: the phone list could not be read back from gspnp\n");
+	} else if (added) {
+		ast_log(LOG_NOTICE, "gspnp: %d phones known to gspnp listed again\n", added);
+	}
 }
 
 /* Undoes load_module, whatever part of it ran: the server stops before anything it
@@ -348,6 +377,7 @@ static int reload_module(void)
 	if (conf == previous) {
 		/* gspnp.conf is unchanged, pjsip.conf may not be: passwords are read again. */
 		apply_all(conf, NULL);
+		refresh_phones();
 		ao2_ref(conf, -1);
 		ao2_ref(previous, -1);
 		return 0;
@@ -363,6 +393,7 @@ static int reload_module(void)
 			"'module unload res_gspnp.so' and 'module load res_gspnp.so'\n");
 	}
 	apply_all(conf, previous);
+	refresh_phones();
 	ast_log(LOG_NOTICE, "gspnp: gspnp.conf reloaded: %d phones in [phones]\n",
 		ao2_container_count(conf->mappings));
 	ao2_ref(conf, -1);

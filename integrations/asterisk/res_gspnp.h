@@ -149,6 +149,12 @@ void gspnp_ast_phone_set_state(const char *mac, const char *state);
 void gspnp_ast_phone_fetched(const char *mac, const char *address);
 /* Copies the phone `mac` into `out`; -1 when it is not listed. */
 int gspnp_ast_phone_get(const char *mac, struct gspnp_ast_phone *out);
+/*
+ * Lists every phone `server` knows (gspnp's read-back) that the table lacks and updates
+ * the others' vendor, model, firmware and address. Returns how many were added, or -1
+ * when gspnp could not answer.
+ */
+int gspnp_ast_phones_refresh(const gspnp_server *server);
 /* Removes `mac` from the table; -1 when it was not listed. */
 int gspnp_ast_phone_remove(const char *mac);
 /* Calls `fn` for a snapshot of every listed phone, ordered by MAC; returns the count. */
@@ -206,9 +212,12 @@ int gspnp_ast_sip_register_thread(void);
  */
 int gspnp_ast_credentials_init(void);
 void gspnp_ast_credentials_destroy(void);
+/* The key under which the default profile's credentials are kept (not a MAC). */
+#define GSPNP_DEFAULT_CREDENTIALS "default"
 /* The credentials of the profile just assigned to `mac`; NULL: it has none now. */
 void gspnp_ast_credentials_assigned(const char *mac, const struct gspnp_ast_credentials *credentials);
-/* Copies the credentials assigned to `mac` into `out`; -1 (and `out` empty) if none. */
+/* Copies the credentials assigned to `mac` (else those of the default profile) into
+ * `out`; -1 (and `out` empty) if none. */
 int gspnp_ast_credentials_of_assigned(const char *mac, struct gspnp_ast_credentials *out);
 /* The phone fetched a file holding `credentials` (empty user: unknown, nothing kept). */
 void gspnp_ast_credentials_fetched(const char *mac, const struct gspnp_ast_credentials *credentials);

@@ -135,11 +135,18 @@ int gspnp_ast_cmd_unbind(const char *text, char *error, size_t error_len)
 int gspnp_ast_cmd_forget(const char *text, char *error, size_t error_len)
 {
 	char mac[GSPNP_MAC_SIZE];
+	const gspnp_server *server;
 
 	if (gspnp_ast_parse_mac(text, mac, error, error_len)) {
 		return -1;
 	}
 	gspnp_ast_binding_clear(mac);
+	server = gspnp_ast_server_acquire();
+	if (server) {
+		/* gspnp forgets it too: it is discovered anew at its next SUBSCRIBE. */
+		gspnp_server_forget(server, mac, strlen(mac));
+		gspnp_ast_server_release();
+	}
 	if (gspnp_ast_phone_remove(mac)) {
 		snprintf(error, error_len, "phone %s is not listed", mac);
 		return -1;

@@ -136,7 +136,7 @@ static int lookup(const char *mac, int held, struct gspnp_ast_credentials *out)
 
 int gspnp_ast_credentials_of_assigned(const char *mac, struct gspnp_ast_credentials *out)
 {
-	return lookup(mac, 0, out);
+	return lookup(mac, 0, out) && lookup(GSPNP_DEFAULT_CREDENTIALS, 0, out) ? -1 : 0;
 }
 
 /* The endpoint `mac` is bound to, into `endpoint`; -1 with the reason when unbound. */
