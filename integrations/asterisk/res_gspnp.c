@@ -150,11 +150,16 @@ static void on_transmit(void *userdata, const uint8_t *data, size_t len, gspnp_a
 	gspnp_ast_sip_transmit(data, len, destination);
 }
 
+static void on_resync_result(void *userdata, const gspnp_resync_result *result)
+{
+	gspnp_ast_resync_result(result);
+}
+
 static void on_events_dropped(void *userdata, gspnp_event_kind kind, uint64_t count)
 {
-	/* Only log lines are ever dropped (gspnp's lanes keep everything else). */
-	ast_log(LOG_WARNING, "gspnp: %llu events of kind %u dropped: Asterisk fell behind a storm of phones\n",
-		(unsigned long long) count, (unsigned) kind);
+	/* Only log lines are ever dropped; phones, files and results never are. */
+	ast_log(LOG_WARNING, "gspnp: %llu %s dropped: Asterisk's logger fell behind a storm of phones\n",
+		(unsigned long long) count, kind == GSPNP_EVENT_KIND_LOG ? "log lines" : "events");
 }
 
 /* Logs a failed gspnp call with the library's own message. */
@@ -182,8 +187,14 @@ static gspnp_server_config *server_config(struct gspnp_ast_conf *conf)
 	if (!status) {
 		status = gspnp_server_config_set_rate_limit(config, conf->rate_burst, conf->rate_per_second);
 	}
+	if (!status) {
+		/* Notice lines are made even at log_level = warning, so a reload can turn them on;
+		 * debug lines only when asked for at load. */
+		status = gspnp_server_config_set_log_level(config,
+			conf->log_level > GSPNP_LOG_LEVEL_INFO ? conf->log_level : GSPNP_LOG_LEVEL_INFO);
+	}
 	if (status) {
-		log_gspnp_error("gspnp.conf: [general] url/rate limit", status);
+		log_gspnp_error("gspnp.conf: [general] url/rate limit/log level", status);
 		gspnp_server_config_free(config);
 		return NULL;
 	}
@@ -199,6 +210,7 @@ static int server_start(struct gspnp_ast_conf *conf)
 		.on_log = on_log,
 		.on_transmit = on_transmit,
 		.on_events_dropped = on_events_dropped,
+		.on_resync_result = on_resync_result,
 	};
 	gspnp_server_config *config = server_config(conf);
 	gspnp_server *started = NULL;
@@ -248,6 +260,7 @@ static void apply_all(struct gspnp_ast_conf *conf, struct gspnp_ast_conf *previo
 	struct gspnp_ast_mapping *mapping;
 	const gspnp_server *running;
 	gspnp_profile *profile = NULL;
+	struct gspnp_ast_credentials credentials = { "", "" };
 	char error[256];
 
 	if (previous) {
@@ -267,12 +280,15 @@ static void apply_all(struct gspnp_ast_conf *conf, struct gspnp_ast_conf *previo
 
 	if (conf->default_endpoint[0]) {
 		profile = gspnp_ast_profile_build(conf, conf->default_endpoint, conf->default_template,
-			error, sizeof(error));
+			&credentials, error, sizeof(error));
 		if (!profile) {
 			ast_log(LOG_WARNING, "gspnp.conf: [general] default_endpoint = %s: %s\n",
 				conf->default_endpoint, error);
 		}
 	}
+	/* Files rendered from the default profile carry its credentials. */
+	gspnp_ast_credentials_assigned(GSPNP_DEFAULT_CREDENTIALS, profile ? &credentials : NULL);
+	explicit_bzero(&credentials, sizeof(credentials));
 	running = gspnp_ast_server_acquire();
 	if (running) {
 		gspnp_server_set_default_profile(running, "Grandstream", strlen("Grandstream"), NULL, 0,
@@ -280,6 +296,24 @@ static void apply_all(struct gspnp_ast_conf *conf, struct gspnp_ast_conf *previo
 		gspnp_ast_server_release();
 	}
 	gspnp_profile_free(profile);
+}
+
+/* The phone list after a reload: every phone gspnp knows is listed (read back from it). */
+static void refresh_phones(void)
+{
+	const gspnp_server *running = gspnp_ast_server_acquire();
+	int added;
+
+	if (!running) {
+		return;
+	}
+	added = gspnp_ast_phones_refresh(running);
+	gspnp_ast_server_release();
+	if (added < 0) {
+		ast_log(LOG_WARNING, "gspnp: the phone list could not be read back from gspnp\n");
+	} else if (added) {
+		ast_log(LOG_NOTICE, "gspnp: %d phones known to gspnp listed again\n", added);
+	}
 }
 
 /* Undoes load_module, whatever part of it ran: the server stops before anything it
@@ -293,6 +327,7 @@ static int unload_module(void)
 	gspnp_ast_http_stop();
 	gspnp_ast_http_free();
 	gspnp_ast_phones_destroy();
+	gspnp_ast_credentials_destroy();
 	gspnp_ast_conf_set_current(NULL);
 	return 0;
 }
@@ -311,7 +346,7 @@ static int load_module(void)
 		return AST_MODULE_LOAD_DECLINE;
 	}
 	gspnp_ast_conf_set_current(conf);
-	if (gspnp_ast_phones_init() || server_start(conf)) {
+	if (gspnp_ast_phones_init() || gspnp_ast_credentials_init() || server_start(conf)) {
 		goto failed;
 	}
 	apply_all(conf, NULL);
@@ -342,6 +377,7 @@ static int reload_module(void)
 	if (conf == previous) {
 		/* gspnp.conf is unchanged, pjsip.conf may not be: passwords are read again. */
 		apply_all(conf, NULL);
+		refresh_phones();
 		ao2_ref(conf, -1);
 		ao2_ref(previous, -1);
 		return 0;
@@ -357,6 +393,7 @@ static int reload_module(void)
 			"'module unload res_gspnp.so' and 'module load res_gspnp.so'\n");
 	}
 	apply_all(conf, previous);
+	refresh_phones();
 	ast_log(LOG_NOTICE, "gspnp: gspnp.conf reloaded: %d phones in [phones]\n",
 		ao2_container_count(conf->mappings));
 	ao2_ref(conf, -1);

@@ -99,14 +99,27 @@ int gspnp_ast_mac_normalize(const char *text, char *out);
 
 /* ---- res_gspnp_profile.c: pjsip endpoint -> gspnp profile ---- */
 
+/* The SIP credentials of account 1 of a file: a secret, never logged. */
+struct gspnp_ast_credentials {
+	char user[GSPNP_NAME_SIZE];
+	char password[128];
+};
+
 /*
  * Builds the profile of a phone bound to pjsip endpoint `endpoint` (its first inbound
  * auth's username and password, its transport's address, its caller ID) with
  * `template_name` (may be empty) applied. Returns a profile the caller frees with
  * gspnp_profile_free(), or NULL with the reason in `error` (never a password).
+ * `credentials` (may be NULL) receives account 1's authentication ID and password.
  */
 gspnp_profile *gspnp_ast_profile_build(struct gspnp_ast_conf *conf, const char *endpoint,
-	const char *template_name, char *error, size_t error_len);
+	const char *template_name, struct gspnp_ast_credentials *credentials, char *error,
+	size_t error_len);
+/*
+ * The IPv4 `address:port` of the first contact registered to `endpoint`'s AORs, written
+ * to `out`; -1 (and "" in `out`) when it has none or not an IPv4 literal. Any thread.
+ */
+int gspnp_ast_endpoint_contact(const char *endpoint, char *out, size_t out_len);
 /* 0 when the endpoint exists and has an auth with a username and password; else -1
  * with the reason in `error`. */
 int gspnp_ast_endpoint_check(const char *endpoint, char *error, size_t error_len);
@@ -136,6 +149,12 @@ void gspnp_ast_phone_set_state(const char *mac, const char *state);
 void gspnp_ast_phone_fetched(const char *mac, const char *address);
 /* Copies the phone `mac` into `out`; -1 when it is not listed. */
 int gspnp_ast_phone_get(const char *mac, struct gspnp_ast_phone *out);
+/*
+ * Lists every phone `server` knows (gspnp's read-back) that the table lacks and updates
+ * the others' vendor, model, firmware and address. Returns how many were added, or -1
+ * when gspnp could not answer.
+ */
+int gspnp_ast_phones_refresh(const gspnp_server *server);
 /* Removes `mac` from the table; -1 when it was not listed. */
 int gspnp_ast_phone_remove(const char *mac);
 /* Calls `fn` for a snapshot of every listed phone, ordered by MAC; returns the count. */
@@ -165,7 +184,8 @@ int gspnp_ast_http_start(const char *prefix);
 void gspnp_ast_http_stop(void);
 /* Drops every file; at unload, once nothing can reach them. */
 void gspnp_ast_http_free(void);
-/* Keeps a rendered file to serve; 0 or -1 (out of memory). */
+/* Keeps a rendered file to serve, with the credentials assigned to its phone (see
+ * res_gspnp_resync.c); 0 or -1 (out of memory). */
 int gspnp_ast_file_store(const gspnp_config_file *file);
 /* Drops the files of `mac`. */
 void gspnp_ast_file_drop(const char *mac);
@@ -180,15 +200,49 @@ void gspnp_ast_sip_stop(void);
 void gspnp_ast_sip_transmit(const uint8_t *data, size_t len, gspnp_addr destination);
 /* The address phones reach this PBX at (pjsip's published address), "" if unknown. */
 void gspnp_ast_sip_local_address(char *out, size_t out_len);
+/* Registers the calling thread with pjlib if it is not yet; 0 or -1. */
+int gspnp_ast_sip_register_thread(void);
+
+/* ---- res_gspnp_resync.c: re-provisioning a phone ---- */
+
+/*
+ * Which credentials a phone holds: those of the file it last fetched. A phone answers a
+ * re-provisioning NOTIFY's digest with them, not with the endpoint's new password.
+ * In memory only (a phone not fetched since load gets the endpoint's current ones).
+ */
+int gspnp_ast_credentials_init(void);
+void gspnp_ast_credentials_destroy(void);
+/* The key under which the default profile's credentials are kept (not a MAC). */
+#define GSPNP_DEFAULT_CREDENTIALS "default"
+/* The credentials of the profile just assigned to `mac`; NULL: it has none now. */
+void gspnp_ast_credentials_assigned(const char *mac, const struct gspnp_ast_credentials *credentials);
+/* Copies the credentials assigned to `mac` (else those of the default profile) into
+ * `out`; -1 (and `out` empty) if none. */
+int gspnp_ast_credentials_of_assigned(const char *mac, struct gspnp_ast_credentials *out);
+/* The phone fetched a file holding `credentials` (empty user: unknown, nothing kept). */
+void gspnp_ast_credentials_fetched(const char *mac, const struct gspnp_ast_credentials *credentials);
+/*
+ * Sends `mac` a check-sync (or reboot) NOTIFY, answering its challenge with the
+ * credentials it holds, to the contact its endpoint registered (else its last address).
+ * 0, or -1 with the reason in `error`. CLI/AMI threads.
+ */
+int gspnp_ast_cmd_resync(const char *mac, int reboot, char *error, size_t error_len);
+/* gspnp's on_resync_result: the phone's state and the GspnpResyncResult AMI event. */
+void gspnp_ast_resync_result(const gspnp_resync_result *result);
 
 /* ---- res_gspnp_admin.c: commands shared by the CLI and AMI, events ---- */
 
 /* (Re)gives `mac` the profile of its binding, or takes its assignment away. 0 or -1. */
 int gspnp_ast_apply(struct gspnp_ast_conf *conf, const char *mac, char *error, size_t error_len);
+/* gspnp_ast_apply with the current config; -1 also when the module is not running. */
+int gspnp_ast_apply_current(const char *mac, char *error, size_t error_len);
 int gspnp_ast_cmd_bind(const char *mac, const char *endpoint, char *error, size_t error_len);
 int gspnp_ast_cmd_unbind(const char *mac, char *error, size_t error_len);
 int gspnp_ast_cmd_forget(const char *mac, char *error, size_t error_len);
-int gspnp_ast_cmd_resync(const char *mac, int reboot, char *error, size_t error_len);
+/* Normalises `text` into `mac` (GSPNP_MAC_SIZE) or explains why not; 0 or -1. */
+int gspnp_ast_parse_mac(const char *text, char *mac, char *error, size_t error_len);
+/* Writes the library's last error after `what` into `error`. */
+void gspnp_ast_library_error(const char *what, gspnp_status status, char *error, size_t error_len);
 int gspnp_ast_cli_register(void);
 void gspnp_ast_cli_unregister(void);
 int gspnp_ast_ami_register(void);

@@ -24,7 +24,7 @@
 
 /* ---- commands ---- */
 
-static void library_error(const char *what, gspnp_status status, char *error, size_t error_len)
+void gspnp_ast_library_error(const char *what, gspnp_status status, char *error, size_t error_len)
 {
 	char message[200];
 
@@ -41,8 +41,11 @@ int gspnp_ast_apply(struct gspnp_ast_conf *conf, const char *mac, char *error, s
 	const gspnp_server *server;
 	gspnp_status status;
 
+	struct gspnp_ast_credentials credentials = { "", "" };
+
 	if (gspnp_ast_binding(conf, mac, endpoint, template_name, NULL)) {
-		profile = gspnp_ast_profile_build(conf, endpoint, template_name, error, error_len);
+		profile = gspnp_ast_profile_build(conf, endpoint, template_name, &credentials, error,
+			error_len);
 		if (!profile) {
 			return -1;
 		}
@@ -59,23 +62,26 @@ int gspnp_ast_apply(struct gspnp_ast_conf *conf, const char *mac, char *error, s
 		return -1;
 	}
 	if (profile) {
+		/* Before the assignment: the file it renders carries these credentials. */
+		gspnp_ast_credentials_assigned(mac, &credentials);
 		status = gspnp_server_assign_profile(server, mac, strlen(mac), profile,
 			conf->format, token, strlen(token));
 	} else {
 		status = gspnp_server_unassign(server, mac, strlen(mac));
 		gspnp_ast_file_drop(mac);
+		gspnp_ast_credentials_assigned(mac, NULL);
 	}
 	gspnp_ast_server_release();
 	gspnp_profile_free(profile);
+	explicit_bzero(&credentials, sizeof(credentials));
 	if (status) {
-		library_error(profile ? "assigning the profile" : "unassigning", status, error, error_len);
+		gspnp_ast_library_error(profile ? "assigning the profile" : "unassigning", status, error, error_len);
 		return -1;
 	}
 	return 0;
 }
 
-/* Normalises `text` into `mac` or explains why not. */
-static int parse_mac(const char *text, char *mac, char *error, size_t error_len)
+int gspnp_ast_parse_mac(const char *text, char *mac, char *error, size_t error_len)
 {
 	if (ast_strlen_zero(text) || !gspnp_ast_mac_normalize(text, mac)) {
 		snprintf(error, error_len, "'%s' is not a MAC address (12 hex digits)", S_OR(text, ""));
@@ -84,8 +90,7 @@ static int parse_mac(const char *text, char *mac, char *error, size_t error_len)
 	return 0;
 }
 
-/* Runs `gspnp_ast_apply` with the current config. */
-static int apply_current(const char *mac, char *error, size_t error_len)
+int gspnp_ast_apply_current(const char *mac, char *error, size_t error_len)
 {
 	struct gspnp_ast_conf *conf = gspnp_ast_conf_current();
 	int result;
@@ -103,58 +108,51 @@ int gspnp_ast_cmd_bind(const char *text, const char *endpoint, char *error, size
 {
 	char mac[GSPNP_MAC_SIZE];
 
-	if (parse_mac(text, mac, error, error_len) || gspnp_ast_endpoint_check(endpoint, error, error_len)) {
+	if (gspnp_ast_parse_mac(text, mac, error, error_len) || gspnp_ast_endpoint_check(endpoint, error, error_len)) {
 		return -1;
 	}
 	if (gspnp_ast_binding_store(mac, endpoint)) {
 		snprintf(error, error_len, "astdb refused the binding");
 		return -1;
 	}
-	return apply_current(mac, error, error_len);
+	return gspnp_ast_apply_current(mac, error, error_len);
 }
 
 int gspnp_ast_cmd_unbind(const char *text, char *error, size_t error_len)
 {
 	char mac[GSPNP_MAC_SIZE];
 
-	if (parse_mac(text, mac, error, error_len)) {
+	if (gspnp_ast_parse_mac(text, mac, error, error_len)) {
 		return -1;
 	}
 	if (gspnp_ast_binding_store(mac, "")) {
 		snprintf(error, error_len, "astdb refused the change");
 		return -1;
 	}
-	return apply_current(mac, error, error_len);
+	return gspnp_ast_apply_current(mac, error, error_len);
 }
 
 int gspnp_ast_cmd_forget(const char *text, char *error, size_t error_len)
 {
 	char mac[GSPNP_MAC_SIZE];
+	const gspnp_server *server;
 
-	if (parse_mac(text, mac, error, error_len)) {
+	if (gspnp_ast_parse_mac(text, mac, error, error_len)) {
 		return -1;
 	}
 	gspnp_ast_binding_clear(mac);
+	server = gspnp_ast_server_acquire();
+	if (server) {
+		/* gspnp forgets it too: it is discovered anew at its next SUBSCRIBE. */
+		gspnp_server_forget(server, mac, strlen(mac));
+		gspnp_ast_server_release();
+	}
 	if (gspnp_ast_phone_remove(mac)) {
 		snprintf(error, error_len, "phone %s is not listed", mac);
 		return -1;
 	}
 	/* What gspnp.conf says about it applies again. */
-	return apply_current(mac, error, error_len);
-}
-
-int gspnp_ast_cmd_resync(const char *text, int reboot, char *error, size_t error_len)
-{
-	char mac[GSPNP_MAC_SIZE];
-
-	/* The file is rebuilt from the endpoint as it is now (a changed password)... */
-	if (parse_mac(text, mac, error, error_len) || apply_current(mac, error, error_len)) {
-		return -1;
-	}
-	/* ...but telling the phone to fetch it needs gspnp_server_resync. */
-	snprintf(error, error_len, "resync is not available: this libgspnp %s has no "
-		"gspnp_server_resync (check-sync NOTIFY, gspnp issue #12)", gspnp_version());
-	return -1;
+	return gspnp_ast_apply_current(mac, error, error_len);
 }
 
 /* ---- events ---- */

@@ -23,14 +23,24 @@
 
 #include "res_gspnp.h"
 
-/* A rendered file; it holds the SIP password: never logged. */
+/* A rendered file; it holds the SIP password: never logged, wiped when freed. */
 struct served_file {
 	char token[64];
 	char mac[GSPNP_MAC_SIZE];
 	char name[32];
+	/* Account 1's credentials in it: the phone holds them once it fetched it. */
+	struct gspnp_ast_credentials credentials;
 	size_t length;
 	char contents[];
 };
+
+static void served_file_wipe(void *object)
+{
+	struct served_file *file = object;
+
+	explicit_bzero(&file->credentials, sizeof(file->credentials));
+	explicit_bzero(file->contents, file->length);
+}
 
 static struct ao2_container *files;
 /* Guards the `files` pointer: an HTTP request may still run while the module unloads. */
@@ -69,7 +79,8 @@ int gspnp_ast_file_store(const gspnp_config_file *file)
 		ao2_cleanup(store);
 		return -1;
 	}
-	served = ao2_alloc_options(sizeof(*served) + file->contents_len, NULL, AO2_ALLOC_OPT_LOCK_NOLOCK);
+	served = ao2_alloc_options(sizeof(*served) + file->contents_len, served_file_wipe,
+		AO2_ALLOC_OPT_LOCK_NOLOCK);
 	if (!served) {
 		ao2_ref(store, -1);
 		return -1;
@@ -79,6 +90,7 @@ int gspnp_ast_file_store(const gspnp_config_file *file)
 	memcpy(served->name, file->file_name.data, file->file_name.len);
 	memcpy(served->contents, file->contents, file->contents_len);
 	served->length = file->contents_len;
+	gspnp_ast_credentials_of_assigned(served->mac, &served->credentials);
 	ao2_lock(store);
 	ao2_callback(store, OBJ_NOLOCK | OBJ_NODATA | OBJ_MULTIPLE | OBJ_UNLINK, same_mac, served->mac);
 	ao2_link_flags(store, served, OBJ_NOLOCK);
@@ -151,6 +163,7 @@ static int serve(struct ast_tcptls_session_instance *ser, const struct ast_http_
 	ast_http_send(ser, method, 200, "OK", header, body, 0, 0);
 	ast_copy_string(address, ast_sockaddr_stringify(&ser->remote_address), sizeof(address));
 	gspnp_ast_phone_fetched(file->mac, address);
+	gspnp_ast_credentials_fetched(file->mac, &file->credentials);
 	gspnp_ast_event_fetched(file->mac, address);
 	ast_verb(3, "gspnp: phone %s fetched %s from %s\n", file->mac, file->name, address);
 	ao2_ref(file, -1);

@@ -153,6 +153,25 @@ int gspnp_ast_phone_remove(const char *mac)
 	return phone ? 0 : -1;
 }
 
+int gspnp_ast_phones_refresh(const gspnp_server *server)
+{
+	gspnp_device_list *list = NULL;
+	gspnp_known_device known;
+	size_t index;
+	int listed = 0;
+
+	if (gspnp_server_devices(server, &list)) {
+		return -1;
+	}
+	for (index = 0; index < gspnp_device_list_len(list); index++) {
+		if (!gspnp_device_list_get(list, index, &known)) {
+			listed += gspnp_ast_phone_seen(&known.device);
+		}
+	}
+	gspnp_device_list_free(list);
+	return listed;
+}
+
 int gspnp_ast_phones_each(void (*fn)(const struct gspnp_ast_phone *phone, void *arg), void *arg)
 {
 	struct ao2_iterator iterator;

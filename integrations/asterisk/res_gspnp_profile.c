@@ -13,6 +13,8 @@
 
 #include "asterisk.h"
 
+#include <arpa/inet.h>
+
 #include <pjsip.h>
 #include <pjlib.h>
 
@@ -140,7 +142,8 @@ static int apply_template(struct gspnp_ast_conf *conf, const char *name, gspnp_p
 }
 
 gspnp_profile *gspnp_ast_profile_build(struct gspnp_ast_conf *conf, const char *name,
-	const char *template_name, char *error, size_t error_len)
+	const char *template_name, struct gspnp_ast_credentials *credentials, char *error,
+	size_t error_len)
 {
 	struct ast_sip_endpoint *endpoint = find_endpoint(name, error, error_len);
 	struct ast_sip_auth *auth = endpoint ? endpoint_auth(endpoint, error, error_len) : NULL;
@@ -169,6 +172,10 @@ gspnp_profile *gspnp_ast_profile_build(struct gspnp_ast_conf *conf, const char *
 			&& apply_template(conf, template_name, profile, error, error_len))) {
 		goto failed;
 	}
+	if (credentials) {
+		ast_copy_string(credentials->user, auth->auth_user, sizeof(credentials->user));
+		ast_copy_string(credentials->password, auth->auth_pass, sizeof(credentials->password));
+	}
 	goto done;
 
 failed:
@@ -178,4 +185,60 @@ done:
 	ao2_cleanup(auth);
 	ao2_cleanup(endpoint);
 	return profile;
+}
+
+/* `host:port` of a SIP URI whose host is an IPv4 literal, into `out`; 0 or -1. */
+static int uri_address(const char *text, char *out, size_t out_len)
+{
+	pj_pool_t *pool = pjsip_endpt_create_pool(ast_sip_get_pjsip_endpoint(), "gspnp-contact", 512, 512);
+	char buffer[512];
+	char host[PJ_INET_ADDRSTRLEN];
+	struct in_addr ipv4;
+	pjsip_uri *uri;
+	pjsip_sip_uri *sip;
+	int result = -1;
+
+	if (!pool) {
+		return -1;
+	}
+	/* pjsip_parse_uri may write into the text it parses. */
+	ast_copy_string(buffer, text, sizeof(buffer));
+	uri = pjsip_parse_uri(pool, buffer, strlen(buffer), 0);
+	if (uri && (PJSIP_URI_SCHEME_IS_SIP(uri) || PJSIP_URI_SCHEME_IS_SIPS(uri))) {
+		sip = pjsip_uri_get_uri(uri);
+		if ((size_t) sip->host.slen < sizeof(host)) {
+			ast_copy_pj_str(host, &sip->host, sizeof(host));
+			if (inet_pton(AF_INET, host, &ipv4) == 1) {
+				snprintf(out, out_len, "%s:%d", host, sip->port ? sip->port : 5060);
+				result = 0;
+			}
+		}
+	}
+	pjsip_endpt_release_pool(ast_sip_get_pjsip_endpoint(), pool);
+	return result;
+}
+
+int gspnp_ast_endpoint_contact(const char *name, char *out, size_t out_len)
+{
+	char error[128];
+	struct ast_sip_endpoint *endpoint;
+	struct ast_sip_contact *contact = NULL;
+	int result = -1;
+
+	out[0] = '\0';
+	if (gspnp_ast_sip_register_thread() || !(endpoint = find_endpoint(name, error, sizeof(error)))) {
+		return -1;
+	}
+	if (!ast_strlen_zero(endpoint->aors)) {
+		contact = ast_sip_location_retrieve_contact_from_aor_list(endpoint->aors);
+	}
+	if (contact) {
+		result = uri_address(contact->uri, out, out_len);
+	}
+	if (result) {
+		out[0] = '\0';
+	}
+	ao2_cleanup(contact);
+	ao2_ref(endpoint, -1);
+	return result;
 }

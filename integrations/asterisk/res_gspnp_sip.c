@@ -221,20 +221,27 @@ static void remember_call_id(const uint8_t *data, size_t len)
 	ao2_unlock(call_ids);
 }
 
-void gspnp_ast_sip_transmit(const uint8_t *data, size_t len, gspnp_addr destination)
+int gspnp_ast_sip_register_thread(void)
 {
 	static __thread pj_thread_desc descriptor;
 	static __thread pj_thread_t *thread;
+
+	if (pj_thread_is_registered()) {
+		return 0;
+	}
+	memset(descriptor, 0, sizeof(descriptor));
+	return pj_thread_register("gspnp", descriptor, &thread) == PJ_SUCCESS ? 0 : -1;
+}
+
+void gspnp_ast_sip_transmit(const uint8_t *data, size_t len, gspnp_addr destination)
+{
 	pjsip_transport *transport;
 	pjsip_tpselector selector = { .type = PJSIP_TPSELECTOR_TRANSPORT };
 	pj_sockaddr address;
 	pj_status_t status;
 
-	if (!pj_thread_is_registered()) {
-		memset(descriptor, 0, sizeof(descriptor));
-		if (pj_thread_register("gspnp", descriptor, &thread) != PJ_SUCCESS) {
-			return;
-		}
+	if (gspnp_ast_sip_register_thread()) {
+		return;
 	}
 	ast_mutex_lock(&transport_lock);
 	transport = reply_transport;
@@ -327,6 +334,10 @@ static int join_group(struct gspnp_ast_conf *conf)
 			continue;
 		}
 		join_on(pjsip_udp_transport_get_socket(state->transport), conf->interfaces);
+		/* Where gspnp's own requests leave from until a SUBSCRIBE names a transport. */
+		if (!usable) {
+			keep_transport(state->transport);
+		}
 		usable++;
 	}
 	ao2_iterator_destroy(&iterator);
