@@ -22,7 +22,7 @@ cd "$work"
 lintian --fail-on error --suppress-tags no-manual-page ./*.changes
 dpkg -i ./libgspnp0_*.deb ./libgspnp-dev_*.deb ./gspnpd_*.deb ./python3-gspnp_*.deb >/dev/null
 gspnpd --version
-/usr/bin/python3 -c 'import gspnp; assert gspnp.abi_version() == 0; print("python3-gspnp", gspnp.version())'
+/usr/bin/python3 -c 'import gspnp; assert gspnp.abi_version() == 1; print("python3-gspnp", gspnp.version())'
 printf '#include <gspnp.h>\n#include <stdio.h>\nint main(void){puts(gspnp_version());return 0;}\n' > hello.c
 cc hello.c -o hello $(pkg-config --cflags --libs gspnp) && ./hello
 echo "deb-test: ok"
