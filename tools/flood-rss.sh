@@ -13,7 +13,7 @@ dir=$(mktemp -d)
 trap 'kill "$pid" 2>/dev/null || true; rm -rf "$dir"' EXIT
 cat >"$dir/gspnpd.toml" <<TOML
 [sip]
-port = $SIP
+unicast_port = $SIP
 multicast = false
 rate_limit = { burst = 1000000, per_second = 1000000.0 }
 [http]

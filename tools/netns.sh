@@ -42,11 +42,13 @@ netns_down() {
 
 # Every Grandstream phone gets one account from the default profile, files are served
 # on http://192.0.2.1:8080, and the per-source rate limit is raised: the lab's phones
-# all come from one address.
+# all come from one address. Multicast arrives on 224.0.1.75:5060; everything unicast
+# (answers, NOTIFYs, unicast SUBSCRIBEs) on 5062.
 lab_config() {
     cat >"$1" <<TOML
 [sip]
 interfaces = ["$pbx_link"]
+unicast_port = 5062
 rate_limit = { burst = 1000000, per_second = 1000000.0 }
 [http]
 listen = "192.0.2.1:8080"

@@ -100,19 +100,20 @@ measure() {
     echo "storm.sh: $name done" >&2
 }
 
-closed_loop=(--phones "$phones" --window "$window" --sockets 8 --target 192.0.2.1:5060 --timeout 300)
+closed_loop=(--phones "$phones" --window "$window" --sockets 8 --timeout 300)
 
 lab_start udp-echo "ready on port" "$echo_server" 5060
-measure "udp-echo" "${closed_loop[@]}" --until answer
+measure "udp-echo" "${closed_loop[@]}" --target 192.0.2.1:5060 --until answer
 stop_server
 
 lab_start kamailio "" "$kamailio" -f "$root/bench/kamailio/kamailio.cfg" -DD -E -L "$modules" \
     -Y "$work" -A "LISTEN=udp:192.0.2.1:5060" -A "CHILDREN=$children"
-measure "kamailio-202 ($children workers)" "${closed_loop[@]}" --until answer
+measure "kamailio-202 ($children workers)" "${closed_loop[@]}" --target 192.0.2.1:5060 --until answer
 stop_server
 
 lab_start gspnpd " ready: " "$gspnpd" run --config "$work/gspnpd.toml"
-measure "gspnpd" "${closed_loop[@]}" --until notify
+# gspnpd hears unicast SUBSCRIBEs on its unicast port (lab_config); 5060 is the group's.
+measure "gspnpd" "${closed_loop[@]}" --target 192.0.2.1:5062 --until notify
 stop_server
 
 lab_start gspnpd " ready: " "$gspnpd" run --config "$work/gspnpd.toml"
