@@ -4,8 +4,10 @@
 
 mod api;
 pub mod auth;
+pub mod client;
 mod error;
 mod events;
+pub mod resync_command;
 mod ui;
 
 use std::sync::Arc;
