@@ -122,6 +122,12 @@ impl Ledger {
         self.changed(result.mac, state.name(), &detail);
     }
 
+    /// A phone was not answered (`why`); shown live, not kept (a flood of forged
+    /// SUBSCRIBEs would fill the history).
+    pub fn held(&self, mac: Mac, why: &str) {
+        self.changed(mac, "held", why);
+    }
+
     /// A phone fetched its file.
     pub fn fetched(&self, mac: Mac, how: &str) {
         self.checked("recording a fetch", self.store.record_state(mac, PhoneState::Fetched, how), ());
