@@ -34,6 +34,12 @@ covers), serves it over HTTP/HTTPS below a folder only that phone is told (any o
 path is 404), and logs one line per event on standard error. Runs until SIGINT or
 SIGTERM, then stops cleanly.
 
+Every phone seen, its token and file are kept in SQLite ([store]). With [admin], the
+device manager's REST API (/api/, described at /api/openapi.json) and web UI (/) are
+served on their own listener: an admin assigns new phones accounts and keys, resyncs
+them (also: gspnpd resync), and may hold new phones behind a provisioning window
+([admin] window_minutes) or serve them a bootstrap file ([admin] bootstrap).
+
 Options:
   -c, --config FILE  The TOML config file (see examples/gspnpd.toml)
   -h, --help         Print help

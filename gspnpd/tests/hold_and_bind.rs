@@ -207,6 +207,19 @@ fn with_the_window_closed_a_new_phone_is_not_answered_until_an_admin_opens_it() 
     declared_phone.subscribe();
     assert!(declared_phone.notify(Duration::from_secs(5)).is_some(), "a declared phone is always answered");
 
+    // A phone an admin assigned ahead is no new phone, also after a reload (SIGHUP).
+    assert_eq!(admin(port, "PUT", "/api/phones/000b82540004", Some(PROFILE)).status, 200);
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(daemon.pid() as i32), Signal::SIGHUP).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !daemon.log().iter().any(|line| line.contains(" reloaded ")) {
+        assert!(Instant::now() < deadline, "{:#?}", daemon.log());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let assigned_phone = Phone::new(sip, "000b82540004");
+    assigned_phone.subscribe();
+    let notify = assigned_phone.notify(Duration::from_secs(5)).expect("an assigned phone is answered, window closed");
+    assert!(assigned_phone.fetch(body(&notify)).1.contains("sip-pw-6101"));
+
     let opened = admin(port, "POST", "/api/window", Some(r#"{"open": true}"#));
     assert_eq!(opened.status, 200, "{}", opened.body);
     assert_eq!(opened.json()["open"], true);
@@ -220,6 +233,6 @@ fn with_the_window_closed_a_new_phone_is_not_answered_until_an_admin_opens_it() 
     let audit = admin(port, "GET", "/api/audit", None).json();
     let actions: Vec<&str> =
         audit["audit"].as_array().unwrap().iter().filter_map(|entry| entry["action"].as_str()).collect();
-    assert_eq!(actions, ["close window", "open window"], "{audit}");
+    assert_eq!(actions, ["close window", "open window", "assign"], "{audit}");
     drop(daemon);
 }

@@ -195,6 +195,14 @@ impl Manager {
         Ok(())
     }
 
+    /// After a reload, which lists only the config file's phones: lists every phone an
+    /// admin assigned again, so that its file stays kept and the window never holds it.
+    pub fn relist_assigned(&self) {
+        for (mac, _) in self.ledger.checked("reading assignments", self.store().assignments(), Vec::new()) {
+            self.files.list(mac);
+        }
+    }
+
     /// Opens the provisioning window for `[admin] window_minutes` (as `actor`).
     pub fn open_window(&self, actor: &str) -> Result<WindowStatus, ManagerError> {
         self.change_window(actor, "open window", |window| window.open(std::time::Instant::now()))

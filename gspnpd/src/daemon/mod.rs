@@ -100,6 +100,7 @@ pub fn run(options: &RunOptions) -> Result<(), String> {
             Request::Reload => {
                 let mut config = config.write().unwrap_or_else(std::sync::PoisonError::into_inner);
                 reload::reload(&mut config, &server, &files, &log);
+                manager.relist_assigned();
                 if let Err(error) = bootstrap::install(&server, &config) {
                     log.warn(&format!("reload: {error}"));
                 }
