@@ -29,10 +29,15 @@ fn resync(args: &[&str], password: Option<&str>, stdin_text: &str) -> Output {
 }
 
 fn start(scratch: &Scratch) -> (Daemon, u16, u16, String) {
+    start_with(scratch, "")
+}
+
+/// As [`start`], with `admin_extra` appended to `[admin]`.
+fn start_with(scratch: &Scratch, admin_extra: &str) -> (Daemon, u16, u16, String) {
     let (sip, http) = free_ports();
     let (_, admin_port) = free_ports();
     let store = scratch.path().join("store.sqlite");
-    let file = scratch.write("gspnpd.toml", config(sip, http, admin_port, store.to_str().unwrap(), ""));
+    let file = scratch.write("gspnpd.toml", config(sip, http, admin_port, store.to_str().unwrap(), admin_extra));
     let mut command = Command::new(GSPNPD);
     command.args(["run", "--config", file.to_str().unwrap()]);
     (Daemon::start(command), sip, admin_port, file.to_str().unwrap().to_owned())
@@ -132,4 +137,35 @@ fn gspnpd_resync_says_why_it_was_refused_and_exits_1() {
     drop(daemon);
     refused(&["--config", &file, mac], Some(ADMIN_PASSWORD), "cannot reach the admin API");
     assert!(Path::new(&file).exists());
+}
+
+#[test]
+fn gspnpd_resync_over_https_trusts_the_configs_admin_certificate_only() {
+    let scratch = Scratch::new("resync-cli-https");
+    let write_pair = |name: &str| {
+        let certified = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into()]).expect("a certificate");
+        scratch.write(&format!("{name}.crt"), certified.cert.pem());
+        scratch.write(&format!("{name}.key"), certified.key_pair.serialize_pem());
+    };
+    write_pair("admin");
+    write_pair("other");
+    let (daemon, _sip, _port, file) = start_with(&scratch, "cert = \"admin.crt\"\nkey = \"admin.key\"\n");
+    let output = resync(&["--config", &file, "000b825300ee"], Some(ADMIN_PASSWORD), "");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("no phone 000b825300ee (404)"),
+        "the API answered over HTTPS: {}",
+        stderr(&output)
+    );
+
+    let text = std::fs::read_to_string(&file).unwrap().replace("cert = \"admin.crt\"", "cert = \"other.crt\"");
+    let mistrusting = scratch.write("other.toml", text);
+    let output = resync(&["--config", mistrusting.to_str().unwrap(), "000b825300ee"], Some(ADMIN_PASSWORD), "");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("cannot reach the admin API"),
+        "another certificate is refused: {}",
+        stderr(&output)
+    );
+    drop(daemon);
 }
