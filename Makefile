@@ -52,6 +52,7 @@ test:
 	tools/deb-test.sh
 	tools/fuzz.sh $(FUZZ_SECONDS)
 	GSPNP_LIBRARY=$(CURDIR)/target/debug/libgspnp.so $(PYTHON) -m pytest -q bindings/python/tests
+	GSPNPD=$(CURDIR)/target/debug/gspnpd $(PYTHON) -m pytest -q gspnpd/tests/ui
 	if cargo nextest --version >/dev/null 2>&1; then $(CARGO) nextest run --workspace --no-fail-fast; else $(CARGO) test --workspace; fi
 
 # gspnp.pc depends on PREFIX and LIBDIR, which make cannot see: write it every time.

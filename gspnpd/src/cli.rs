@@ -11,8 +11,13 @@ use gspnp::provision::Format;
 use gspnp::Mac;
 use lexopt::{Arg, Parser, ValueExt};
 
+use crate::admin::resync_command::ResyncOptions;
 use crate::help;
 use crate::simulate::options::{Options as SimulateOptions, MOST_PHONES};
+
+/// How long `gspnpd resync` waits for the outcome by default: above the library's
+/// 32 s NOTIFY transaction timeout, so that an unanswered phone is reported as such.
+const DEFAULT_RESYNC_WAIT: Duration = Duration::from_secs(40);
 
 /// `gspnpd run`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,6 +59,8 @@ pub enum Command {
     Render(RenderOptions),
     /// Simulate phones.
     Simulate(Box<SimulateOptions>),
+    /// Ask the running daemon to re-provision a phone.
+    Resync(ResyncOptions),
     /// Read a password on standard input, print its Argon2 hash for `[admin] password_hash`.
     HashPassword,
     /// Print this help text.
@@ -98,6 +105,7 @@ where
                 None => Ok(Command::HashPassword),
                 Some(other) => Err(other.unexpected().into()),
             },
+            "resync" => parse_resync(&mut parser),
             "help" => parse_help(&mut parser),
             other => Err(UsageError(format!("unknown command {other:?} (try gspnpd --help)"))),
         },
@@ -121,6 +129,7 @@ fn help_of(command: &str) -> Result<&'static str, UsageError> {
         "decode" => Ok(help::DECODE),
         "render" => Ok(help::RENDER),
         "simulate" => Ok(help::SIMULATE),
+        "resync" => Ok(help::RESYNC),
         "help" => Ok(help::MAIN),
         other => Err(UsageError(format!("unknown command {other:?} (try gspnpd --help)"))),
     }
@@ -182,6 +191,32 @@ fn parse_render(parser: &mut Parser) -> Result<Command, UsageError> {
         mac: mac.ok_or_else(|| missing("--mac", "render"))?,
         format,
         model,
+    }))
+}
+
+fn parse_resync(parser: &mut Parser) -> Result<Command, UsageError> {
+    let (mut config, mut mac, mut reboot, mut timeout) = (None, None, false, DEFAULT_RESYNC_WAIT);
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Arg::Short('c') | Arg::Long("config") => config = Some(parser.value()?.into()),
+            Arg::Long("reboot") => reboot = true,
+            Arg::Long("timeout") => timeout = seconds(parser, "--timeout")?,
+            Arg::Short('h') | Arg::Long("help") => return Ok(Command::Help(help::RESYNC)),
+            Arg::Value(text) if mac.is_none() => {
+                let text = text.string()?;
+                mac = Some(text.parse::<Mac>().map_err(|_| UsageError(format!("MAC: cannot use {text:?}")))?);
+            }
+            other => return Err(other.unexpected().into()),
+        }
+    }
+    if timeout.is_zero() {
+        return Err(UsageError("--timeout: more than 0 seconds".into()));
+    }
+    Ok(Command::Resync(ResyncOptions {
+        config: config.ok_or_else(|| missing("--config", "resync"))?,
+        mac: mac.ok_or_else(|| UsageError("give the phone's MAC (see gspnpd resync --help)".into()))?,
+        reboot,
+        timeout,
     }))
 }
 
@@ -343,6 +378,11 @@ mod tests {
             ("simulate --stay -1", "--stay"),
             ("simulate --stay 5 --until notify", "only with --until file"),
             ("run --config a.toml --verbose", "--verbose"),
+            ("resync 000b82f55284", "--config is required"),
+            ("resync --config a.toml", "give the phone's MAC"),
+            ("resync --config a.toml 12", "MAC: cannot use \"12\""),
+            ("resync --config a.toml 000b82f55284 000b82f55285", "000b82f55285"),
+            ("resync --config a.toml 000b82f55284 --timeout 0", "--timeout"),
         ] {
             let error = parse_line(line).unwrap_err().0;
             assert!(error.contains(expected), "{line}: {error}");

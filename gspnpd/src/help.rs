@@ -11,6 +11,7 @@ Commands:
   decode    Decode SIP datagrams saved in files and print what they say, as JSON
   render    Print the config file a phone would get
   simulate  Boot virtual GRP26xx phones against a PnP server and measure it
+  resync    Ask the running daemon to make a phone fetch its file again (or reboot)
   hash-password  Read the admin password on standard input, print [admin] password_hash
   help      Print this text, or a command's help
 
@@ -32,6 +33,12 @@ Listens for ua-profile SUBSCRIBEs (multicast 224.0.1.75 and unicast, UDP port fr
 covers), serves it over HTTP/HTTPS below a folder only that phone is told (any other
 path is 404), and logs one line per event on standard error. Runs until SIGINT or
 SIGTERM, then stops cleanly.
+
+Every phone seen, its token and file are kept in SQLite ([store]). With [admin], the
+device manager's REST API (/api/, described at /api/openapi.json) and web UI (/) are
+served on their own listener: an admin assigns new phones accounts and keys, resyncs
+them (also: gspnpd resync), and may hold new phones behind a provisioning window
+([admin] window_minutes) or serve them a bootstrap file ([admin] bootstrap).
 
 Options:
   -c, --config FILE  The TOML config file (see examples/gspnpd.toml)
@@ -142,4 +149,30 @@ answer), notify_p50_ms, notify_p99_ms (SUBSCRIBE to NOTIFY), p50_ms, p99_ms
 (SUBSCRIBE to file), elapsed_s, sockets, cpu_s (the simulator's), datagrams,
 resyncs {done, refused, reboots, refetched, refetch_failed}, registered,
 register_failed_by_reason. Exits with 1 also if a registration or a re-fetch failed.
+";
+
+/// `gspnpd resync --help`.
+pub const RESYNC: &str = "\
+Ask the running daemon to make a phone fetch its file again (or reboot)
+
+Usage: gspnpd resync --config FILE [--reboot] [--timeout SECS] MAC
+
+Reads [admin] of the daemon's config FILE and calls its REST API as user admin
+(POST /api/phones/MAC/resync): the daemon sends the phone, at its last address, a
+NOTIFY with Event check-sync (check-sync;reboot=true with --reboot) and answers the
+phone's digest challenge with account 1 of its file. Waits on /api/events for the
+outcome and prints it. With [admin] cert, HTTPS trusts only that certificate.
+
+The admin password is taken from $GSPNPD_ADMIN_PASSWORD, else from the first line of
+standard input; it is never printed.
+
+Options:
+  -c, --config FILE   The daemon's TOML config file (its [admin] section)
+      --reboot        Reboot the phone rather than only re-fetch its file
+      --timeout SECS  How long to wait for the phone's answer [default: 40]
+  -h, --help          Print help
+
+Exit status: 0 the phone accepted, 1 it refused or did not answer, or the daemon
+refused (wrong password, unknown phone, never seen) or could not be reached, 2 bad
+command line.
 ";

@@ -46,6 +46,11 @@ fn main() -> ExitCode {
             finish(render::run(&options, &mut std::io::stdout().lock(), &mut std::io::stderr().lock()))
         }
         Command::HashPassword => finish(hash_password()),
+        Command::Resync(options) => match admin::resync_command::run(&options, &mut std::io::stdout().lock()) {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::FAILURE,
+            Err(error) => finish(Err(error)),
+        },
         Command::Simulate(options) => match simulate::run(&options, &mut std::io::stdout().lock()) {
             Ok(summary) if summary.succeeded() => ExitCode::SUCCESS,
             Ok(_) => ExitCode::FAILURE,
@@ -57,15 +62,9 @@ fn main() -> ExitCode {
 /// `gspnpd hash-password`: the first line of standard input (the password, never
 /// echoed by gspnpd) hashed with Argon2id, printed for `[admin] password_hash`.
 fn hash_password() -> Result<(), String> {
-    let mut line = String::new();
-    std::io::stdin().read_line(&mut line).map_err(|error| format!("cannot read the password: {error}"))?;
-    let password = line.trim_end_matches(['\r', '\n']);
-    if password.is_empty() {
-        return Err(
-            "no password on standard input (try: gspnpd hash-password < file, or type it and press Enter)".into()
-        );
-    }
-    println!("{}", admin::auth::hash_password(password)?);
+    let hint = "try: gspnpd hash-password < file, or type it and press Enter";
+    let password = admin::resync_command::password_line(&mut std::io::stdin().lock(), hint)?;
+    println!("{}", admin::auth::hash_password(&password)?);
     Ok(())
 }
 

@@ -362,3 +362,36 @@ pub async fn audit(
     let entries = blocking(move || Ok(store.audit_trail(limit)?)).await?;
     Ok(Json(json!({ "audit": entries })).into_response())
 }
+
+/// The provisioning window as JSON.
+fn window_json(status: crate::daemon::window::WindowStatus) -> Response {
+    Json(json!({ "configured": status.configured, "open": status.open, "remaining_s": status.remaining.as_secs() }))
+        .into_response()
+}
+
+/// `GET /api/window`: whether new phones are answered now (`configured` false: always).
+pub async fn window(_admin: Admin, State(state): State<Arc<AdminState>>) -> Response {
+    window_json(state.manager.window.status(std::time::Instant::now()))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WindowBody {
+    open: bool,
+}
+
+/// `POST /api/window` `{"open": true}`: opens the window for `[admin] window_minutes`
+/// (again from now), or closes it; 409 when no window is configured.
+pub async fn set_window(
+    admin: Admin,
+    State(state): State<Arc<AdminState>>,
+    request: Result<Json<WindowBody>, JsonRejection>,
+) -> Answer {
+    let open = body(request)?.open;
+    let manager = state.manager.clone();
+    let status = blocking(move || {
+        Ok(if open { manager.open_window(&admin.actor)? } else { manager.close_window(&admin.actor)? })
+    })
+    .await?;
+    Ok(window_json(status))
+}

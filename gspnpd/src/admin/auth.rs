@@ -207,9 +207,13 @@ impl FromRequestParts<Arc<AdminState>> for Admin {
             let mut response =
                 ApiError::new(StatusCode::UNAUTHORIZED, "log in, or send Basic credentials of user admin")
                     .into_response();
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Basic realm=\"gspnpd admin\""));
+            // The web UI's own calls get no challenge: a browser would answer it with its
+            // Basic-auth dialog (and hold the call) instead of the UI showing its login form.
+            if !parts.headers.contains_key("x-requested-with") {
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Basic realm=\"gspnpd admin\""));
+            }
             return Err(response);
         };
         let auth = state.clone();

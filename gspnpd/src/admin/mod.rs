@@ -4,8 +4,10 @@
 
 mod api;
 pub mod auth;
+pub mod client;
 mod error;
 mod events;
+pub mod resync_command;
 mod ui;
 
 use std::sync::Arc;
@@ -69,6 +71,7 @@ fn router(state: Arc<AdminState>) -> Router {
         .route("/api/bulk/assign", post(api::bulk_assign))
         .route("/api/bulk/resync", post(api::bulk_resync))
         .route("/api/audit", get(api::audit))
+        .route("/api/window", get(api::window).post(api::set_window))
         .route("/api/events", get(events::stream))
         .route("/", get(ui::index))
         .route("/app.js", get(ui::script))

@@ -13,7 +13,7 @@ use gspnp::engine::ProfileAssignment;
 use super::error::Issue;
 use super::path::KeyPath;
 use super::profiles::{build_profile, format_of, ProfileParts};
-use super::schema::{AdminTable, ProfileTable, StoreTable};
+use super::schema::{AdminTable, DefaultsTable, ProfileTable, StoreTable};
 use super::sections::socket_address;
 use super::Config;
 
@@ -138,5 +138,26 @@ impl Config {
                 .map_err(|error| Issue::at(&KeyPath::root(), format!("the profile does not fit a {model}: {error}")))?;
         }
         Ok(Arc::new(ProfileAssignment { profile, format, token }))
+    }
+
+    /// What a phone nobody assigned is served with `[admin] bootstrap`: `[defaults]`'
+    /// NTP server, time zone and language only, in `[defaults]`' format. No account,
+    /// password, HTTP credential or raw setting: any phone (or anyone claiming a MAC)
+    /// may fetch it. P1414 (Plug and Play) stays on, as in every file gspnp writes, so the
+    /// phone asks again at its next boot.
+    pub fn bootstrap_profile(&self) -> Result<Arc<ProfileAssignment>, Issue> {
+        let public = DefaultsTable {
+            format: self.defaults.format.clone(),
+            ntp_server: self.defaults.ntp_server.clone(),
+            time_zone: self.defaults.time_zone.clone(),
+            language: self.defaults.language.clone(),
+            ..DefaultsTable::default()
+        };
+        let empty: ProfileTable = serde_json::from_value(serde_json::json!({}))
+            .map_err(|error| Issue::at(&KeyPath::root(), error.to_string()))?;
+        let parts = ProfileParts { at: KeyPath::root().key("admin").key("bootstrap"), table: &empty };
+        let format = format_of(&public, &parts)?;
+        let profile = build_profile(&public, None, &parts)?;
+        Ok(Arc::new(ProfileAssignment { profile, format, token: None }))
     }
 }

@@ -143,6 +143,11 @@ impl FileStore {
         files.listed_macs.insert(mac);
     }
 
+    /// Whether `mac` is listed (declared in the config file or assigned by an admin).
+    pub fn is_listed(&self, mac: Mac) -> bool {
+        self.lock().listed_macs.contains(&mac)
+    }
+
     /// Forgets `mac`'s file and that it is listed.
     pub fn unlist(&self, mac: Mac) {
         let mut files = self.lock();

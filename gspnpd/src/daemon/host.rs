@@ -4,6 +4,7 @@
 //! transaction, the file store's lock is held for a map update and the log only queues.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use gspnp::device::DeviceInfo;
 use gspnp::engine::{redact_token, ConfigFile, LogLevel, NotifyResult, ResyncOutcome, ResyncResult};
@@ -11,6 +12,7 @@ use gspnp::runtime::{Decision, DroppedKind, Host};
 
 use super::files::FileStore;
 use super::ledger::Ledger;
+use super::window::ProvisioningWindow;
 use crate::log::{Logger, Throttled};
 
 /// What the callback threads hold.
@@ -23,6 +25,17 @@ pub struct DaemonHost {
     pub ledger: Arc<Ledger>,
     /// Warnings about rendered files (a forged SUBSCRIBE can name any model), limited.
     pub file_warnings: Arc<Throttled>,
+    /// Whether phones never provisioned are answered now.
+    pub window: Arc<ProvisioningWindow>,
+}
+
+impl DaemonHost {
+    /// Whether `mac` was never provisioned: not listed (declared or assigned by an
+    /// admin) and no file kept for it.
+    fn is_new(&self, mac: gspnp::Mac) -> bool {
+        !self.files.is_listed(mac)
+            && self.ledger.checked("reading a file", self.ledger.store().file(mac), None).is_none()
+    }
 }
 
 impl Host for DaemonHost {
@@ -35,8 +48,13 @@ impl Host for DaemonHost {
 
     /// Stores the file where its URL serves it and lets the NOTIFY go. The line is at
     /// debug level: a forged SUBSCRIBE gets a file too, and the fetch is what shows a
-    /// real phone (logged at info).
+    /// real phone (logged at info). While the provisioning window is closed a phone
+    /// never provisioned is refused (its SUBSCRIBE goes unanswered; it retries).
     fn config_ready(&self, file: &ConfigFile) -> Decision {
+        if !self.window.admits_new_phones(Instant::now()) && self.is_new(file.mac) {
+            self.ledger.held(file.mac, "not answered: the provisioning window is closed");
+            return Decision::Refuse;
+        }
         self.ledger.file_ready(file);
         self.files.put(file);
         if self.log.enabled(LogLevel::Debug) {

@@ -122,23 +122,34 @@ impl Ledger {
         self.changed(result.mac, state.name(), &detail);
     }
 
+    /// A phone was not answered (`why`); shown live, not kept (a flood of forged
+    /// SUBSCRIBEs would fill the history).
+    pub fn held(&self, mac: Mac, why: &str) {
+        self.changed(mac, "held", why);
+    }
+
     /// A phone fetched its file.
     pub fn fetched(&self, mac: Mac, how: &str) {
         self.checked("recording a fetch", self.store.record_state(mac, PhoneState::Fetched, how), ());
         self.changed(mac, "fetched", how);
     }
 
-    /// A re-provisioning ended: recorded as the phone's last resync result.
+    /// A re-provisioning ended: recorded as the phone's last resync result; its event
+    /// also carries `outcome` (accepted, rejected, auth_refused, no_credentials, timed_out).
     pub fn resynced(&self, result: &ResyncResult) {
-        let outcome = match result.outcome {
-            ResyncOutcome::Accepted(code) => format!("accepted ({code})"),
-            ResyncOutcome::Rejected(code) => format!("rejected ({code})"),
-            ResyncOutcome::AuthRefused(code) => format!("refused our credentials ({code})"),
-            ResyncOutcome::NoCredentials(code) => format!("challenged with no credentials to answer ({code})"),
-            ResyncOutcome::TimedOut => "unanswered".to_owned(),
+        let (outcome, said) = match result.outcome {
+            ResyncOutcome::Accepted(code) => ("accepted", format!("accepted ({code})")),
+            ResyncOutcome::Rejected(code) => ("rejected", format!("rejected ({code})")),
+            ResyncOutcome::AuthRefused(code) => ("auth_refused", format!("refused our credentials ({code})")),
+            ResyncOutcome::NoCredentials(code) => {
+                ("no_credentials", format!("challenged with no credentials to answer ({code})"))
+            }
+            ResyncOutcome::TimedOut => ("timed_out", "unanswered".to_owned()),
         };
-        let detail = format!("{} to {} {outcome}", result.kind.name(), result.destination);
+        let detail = format!("{} to {} {said}", result.kind.name(), result.destination);
         self.checked("recording a resync", self.store.record_resync(result.mac, &detail), ());
-        self.changed(result.mac, "resync", &detail);
+        self.publish(
+            &json!({ "mac": result.mac.to_string(), "event": "resync", "detail": detail, "outcome": outcome }),
+        );
     }
 }

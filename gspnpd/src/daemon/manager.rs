@@ -9,13 +9,14 @@
 
 use std::sync::{Arc, RwLock, RwLockReadGuard};
 
-use gspnp::engine::{Assignment, ResyncKind, ResyncRequest};
+use gspnp::engine::{Assignment, ProfileAssignment, ResyncKind, ResyncRequest};
 use gspnp::runtime::{RuntimeError, Server};
 use gspnp::Mac;
 
 use super::files::FileStore;
 use super::ledger::Ledger;
 use super::retry_while_busy;
+use super::window::{ProvisioningWindow, WindowStatus};
 use crate::config::Config;
 use crate::log::Logger;
 use crate::store::Store;
@@ -50,6 +51,8 @@ pub struct Manager {
     pub config: Arc<RwLock<Config>>,
     /// The daemon's log.
     pub log: Arc<Logger>,
+    /// The provisioning window.
+    pub window: Arc<ProvisioningWindow>,
 }
 
 fn unavailable(error: impl std::fmt::Display) -> ManagerError {
@@ -71,8 +74,11 @@ impl Manager {
         self.ledger.checked("reading a token", file, None).map(|file| file.token)
     }
 
-    /// Assigns `mac` the profile `table` (a `[[phone]]` table as JSON) as `actor`. A
-    /// phone the server knows gets its new file at once (a NOTIFY outside any dialog).
+    /// Assigns `mac` the profile `table` (a `[[phone]]` table as JSON) as `actor`, and
+    /// delivers the new file: a phone the running server remembers (it SUBSCRIBEd since
+    /// the start) gets a NOTIFY in the dialog of its waiting SUBSCRIBE or outside any
+    /// dialog to its last address (the engine's own); a phone only the store knows gets
+    /// a check-sync to its stored address, answered with the new file's account 1.
     pub fn assign(&self, mac: Mac, table: serde_json::Value, actor: &str) -> Result<(), ManagerError> {
         let assignment = {
             let config = self.config();
@@ -89,18 +95,47 @@ impl Manager {
         };
         let previous = self.store().assignments().map_err(unavailable)?.into_iter().find(|(known, _)| *known == mac);
         self.store().assign(mac, &table, actor).map_err(unavailable)?;
+        // Listed first, so that the provisioning window never holds the file it causes.
+        let was_listed = self.files.is_listed(mac);
+        self.files.list(mac);
         if let Err(error) = retry_while_busy(|| self.server.assign(mac, Assignment::Profile(assignment.clone()))) {
             let undone = match previous {
                 Some((_, old)) => self.store().assign(mac, &old, actor),
                 None => self.store().unassign(mac, actor).map(|_| ()),
             };
             self.ledger.checked("undoing an assignment", undone, ());
+            if !was_listed {
+                self.files.unlist(mac);
+            }
             return Err(unavailable(error));
         }
-        self.files.list(mac);
-        self.ledger.publish(&serde_json::json!({ "mac": mac.to_string(), "event": "assigned", "detail": actor }));
-        self.log.info(&format!("{mac}: assigned by {actor}"));
+        let delivery = self.deliver(mac, &assignment);
+        self.ledger.publish(
+            &serde_json::json!({ "mac": mac.to_string(), "event": "assigned", "detail": format!("by {actor}; {delivery}") }),
+        );
+        self.log.info(&format!("{mac}: assigned by {actor}; {delivery}"));
         Ok(())
+    }
+
+    /// After an assignment: how the new file reaches `mac` (see [`Manager::assign`]).
+    /// A phone the server does not remember has its kept file re-rendered from
+    /// `assignment` under its kept URL first, so that the check-sync fetches the new one.
+    fn deliver(&self, mac: Mac, assignment: &ProfileAssignment) -> String {
+        if matches!(self.server.device(mac), Ok(Some(_))) {
+            return "its file goes out in a NOTIFY".to_owned();
+        }
+        super::restore_file(mac, assignment, &self.files, &self.ledger);
+        let address =
+            self.ledger.checked("reading a phone", self.store().phone(mac), None).and_then(|phone| phone.address);
+        let Some(destination) = address.as_deref().and_then(|address| address.parse().ok()) else {
+            return "it gets its file when it next boots".to_owned();
+        };
+        let mut request = ResyncRequest::new(ResyncKind::CheckSync);
+        request.destination = Some(destination);
+        match retry_while_busy(|| self.server.resync(mac, request.clone())) {
+            Ok(()) => format!("check-sync sent to {destination} (the server had not seen it since its start)"),
+            Err(error) => format!("it gets its file when it next boots (check-sync to {destination} refused: {error})"),
+        }
     }
 
     /// Removes the admin's assignment of `mac`.
@@ -158,6 +193,42 @@ impl Manager {
         self.ledger.checked("auditing", self.store().audit(actor, kind, Some(mac), ""), ());
         self.log.info(&format!("{mac}: {kind} requested by {actor}"));
         Ok(())
+    }
+
+    /// After a reload, which lists only the config file's phones: lists every phone an
+    /// admin assigned again, so that its file stays kept and the window never holds it.
+    pub fn relist_assigned(&self) {
+        for (mac, _) in self.ledger.checked("reading assignments", self.store().assignments(), Vec::new()) {
+            self.files.list(mac);
+        }
+    }
+
+    /// Opens the provisioning window for `[admin] window_minutes` (as `actor`).
+    pub fn open_window(&self, actor: &str) -> Result<WindowStatus, ManagerError> {
+        self.change_window(actor, "open window", |window| window.open(std::time::Instant::now()))
+    }
+
+    /// Closes the provisioning window (as `actor`).
+    pub fn close_window(&self, actor: &str) -> Result<WindowStatus, ManagerError> {
+        self.change_window(actor, "close window", ProvisioningWindow::close)
+    }
+
+    fn change_window(
+        &self,
+        actor: &str,
+        action: &str,
+        change: impl FnOnce(&ProvisioningWindow) -> bool,
+    ) -> Result<WindowStatus, ManagerError> {
+        if !change(&self.window) {
+            return Err(ManagerError::Conflict(
+                "no provisioning window: set [admin] window_minutes (new phones are always answered)".to_owned(),
+            ));
+        }
+        let status = self.window.status(std::time::Instant::now());
+        self.ledger.checked("auditing", self.store().audit(actor, action, None, ""), ());
+        self.ledger.publish(&serde_json::json!({ "event": "window", "detail": action, "open": status.open }));
+        self.log.info(&format!("provisioning window: {action} by {actor}"));
+        Ok(status)
     }
 
     /// At start: every admin assignment (of a phone the file does not declare) goes to

@@ -1,6 +1,7 @@
 //! `gspnpd run`: the gspnp server, the file server, a reload on SIGHUP and a stop on
 //! SIGINT/SIGTERM that ends within [`STOP_LIMIT`] whatever clients or the log do.
 
+mod bootstrap;
 mod files;
 mod host;
 pub mod ledger;
@@ -8,6 +9,7 @@ pub mod manager;
 pub mod provisioning;
 mod reload;
 mod signals;
+pub mod window;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
@@ -29,6 +31,7 @@ use ledger::Ledger;
 use manager::Manager;
 use provisioning::Provisioning;
 use signals::{DaemonSignals, Request};
+use window::ProvisioningWindow;
 
 /// A stop never takes longer than this (systemd's TimeoutStopSec is above it).
 pub const STOP_LIMIT: Duration = Duration::from_secs(5);
@@ -61,12 +64,20 @@ pub fn run(options: &RunOptions) -> Result<(), String> {
     http.every(WARNING_INTERVAL, move || reported.report());
     let reporting = ledger.clone();
     http.every(WARNING_INTERVAL, move || reporting.report());
-    let host = DaemonHost { files: files.clone(), log: log.clone(), file_warnings, ledger: ledger.clone() };
+    let window = Arc::new(ProvisioningWindow::new(config.admin.as_ref().and_then(|admin| admin.window)));
+    let host = DaemonHost {
+        files: files.clone(),
+        log: log.clone(),
+        file_warnings,
+        ledger: ledger.clone(),
+        window: window.clone(),
+    };
     let server = Server::start(config.server_config(), Some(Box::new(host)))
         .map_err(|error| format!("sip: cannot start: {error}"))?;
     let server = Arc::new(server);
     let tokens: HashMap<gspnp::Mac, String> = store.tokens().map_err(|error| error.to_string())?.into_iter().collect();
     hand_over(&server, &config, &tokens, &files, &ledger)?;
+    bootstrap::install(&server, &config)?;
     let config = Arc::new(RwLock::new(config));
     let manager = Arc::new(Manager {
         ledger,
@@ -74,6 +85,7 @@ pub fn run(options: &RunOptions) -> Result<(), String> {
         files: files.clone(),
         config: config.clone(),
         log: log.clone(),
+        window,
     });
     let assigned = manager.hand_over()?;
     let admin = crate::admin::start(manager.clone())?;
@@ -88,6 +100,10 @@ pub fn run(options: &RunOptions) -> Result<(), String> {
             Request::Reload => {
                 let mut config = config.write().unwrap_or_else(std::sync::PoisonError::into_inner);
                 reload::reload(&mut config, &server, &files, &log);
+                manager.relist_assigned();
+                if let Err(error) = bootstrap::install(&server, &config) {
+                    log.warn(&format!("reload: {error}"));
+                }
             }
         }
     };

@@ -10,7 +10,7 @@
 //! stops at `--timeout`.
 
 mod account;
-mod client_tls;
+pub(crate) mod client_tls;
 mod digest;
 mod fetch;
 mod loss;

@@ -5,7 +5,9 @@ let selected = null;
 const $ = (id) => document.getElementById(id);
 
 async function api(method, path, body) {
-  const headers = {};
+  // Marks the page's own calls: their 401 carries no WWW-Authenticate, so that the
+  // browser shows the login form rather than its Basic-auth dialog.
+  const headers = { "X-Requested-With": "gspnpd-ui" };
   if (csrf) headers["X-CSRF-Token"] = csrf;
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: "same-origin" });
@@ -65,6 +67,14 @@ async function showPhone(mac) {
   for (const entry of history) items.appendChild(document.createElement("li")).textContent = when(entry.at) + " " + entry.event + ": " + entry.detail;
 }
 
+async function loadWindow() {
+  const state = await api("GET", "/api/window");
+  $("window").hidden = !state.configured;
+  $("window-status").textContent = state.open
+    ? "Provisioning window open: new phones are answered for " + Math.ceil(state.remaining_s / 60) + " more min"
+    : "Provisioning window closed: new phones are not answered";
+}
+
 async function loadAudit() {
   const { audit } = await api("GET", "/api/audit?limit=50");
   const body = $("audit").querySelector("tbody");
@@ -94,6 +104,7 @@ async function act(work) {
 
 async function refresh() {
   await loadPhones();
+  await loadWindow();
   await loadAudit();
   if (selected) await showPhone(selected).catch(() => { selected = null; $("detail-section").hidden = true; });
 }
@@ -138,6 +149,8 @@ document.addEventListener("DOMContentLoaded", () => {
   $("bulk-reboot").addEventListener("click", () => confirm("Reboot the selected phones?") && act(() => api("POST", "/api/bulk/resync", { macs: picked(), reboot: true })));
   $("resync").addEventListener("click", () => act(() => api("POST", "/api/phones/" + selected + "/resync", { reboot: false })));
   $("reboot").addEventListener("click", () => confirm("Reboot " + selected + "?") && act(() => api("POST", "/api/phones/" + selected + "/resync", { reboot: true })));
+  $("window-open").addEventListener("click", () => act(() => api("POST", "/api/window", { open: true })));
+  $("window-close").addEventListener("click", () => act(() => api("POST", "/api/window", { open: false })));
   $("unassign").addEventListener("click", () => act(() => api("DELETE", "/api/phones/" + selected + "/assignment")));
   $("forget").addEventListener("click", () => confirm("Forget " + selected + "?") && act(() => api("DELETE", "/api/phones/" + selected)));
   $("assign").addEventListener("submit", (event) => { event.preventDefault(); act(() => api("PUT", "/api/phones/" + selected, profileFromForm())); });
