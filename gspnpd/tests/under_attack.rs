@@ -136,7 +136,7 @@ fn phones_are_provisioned_during_a_forged_subscribe_flood_with_a_default_profile
     let setup = setup("attack-flood", "info");
     let daemon = Daemon::start(run_command(&setup));
     let sip = setup.sip;
-    let attacker = std::thread::spawn(move || flood(local(sip), &sources(20), 20_000, 0x0200_0000_0000));
+    let attacker = std::thread::spawn(move || flood(local(sip), &sources(20), 20_000, 0x0200_0000_0000, 100_000));
     assert_all_provisioned(&boot_phones(&setup, 5, "000b82340001"), 5);
     attacker.join().unwrap();
     let (status, log) = daemon.stop_with(Signal::SIGTERM);
@@ -155,7 +155,7 @@ fn a_stalled_standard_error_neither_stops_phones_nor_sigterm() {
     let _unread = child.stderr.take();
     std::thread::sleep(Duration::from_millis(500));
     let sip = setup.sip;
-    flood(local(sip), &sources(5), 3_000, 0x0200_0000_0000);
+    flood(local(sip), &sources(5), 3_000, 0x0200_0000_0000, 100_000);
     assert_all_provisioned(&boot_phones(&setup, 20, "000b82350001"), 20);
     let started = Instant::now();
     kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM).unwrap();

@@ -179,14 +179,17 @@ pub fn forged_subscribe(mac: u64, index: u64) -> Vec<u8> {
 }
 
 /// Sends `count` SUBSCRIBEs with new MACs (from `first_mac`) to `target` (unicast or
-/// the PnP group), from the addresses `from` in turn, pausing 5 ms every 500.
-pub fn flood(target: SocketAddr, from: &[Ipv4Addr], count: u64, first_mac: u64) {
+/// the PnP group), from the addresses `from` in turn, at most `per_second` a second
+/// (paced every 100).
+pub fn flood(target: SocketAddr, from: &[Ipv4Addr], count: u64, first_mac: u64, per_second: u64) {
     let sockets: Vec<UdpSocket> = from.iter().map(|source| UdpSocket::bind((*source, 0)).unwrap()).collect();
+    let started = std::time::Instant::now();
     for index in 0..count {
         let socket = &sockets[index as usize % sockets.len()];
         let _ = socket.send_to(&forged_subscribe(first_mac + index, index), target);
-        if index % 500 == 499 {
-            std::thread::sleep(Duration::from_millis(5));
+        if index % 100 == 99 {
+            let due = Duration::from_secs_f64((index + 1) as f64 / per_second as f64);
+            std::thread::sleep(due.saturating_sub(started.elapsed()));
         }
     }
 }
