@@ -13,10 +13,9 @@ mod common;
 mod lab;
 
 use std::net::{Ipv4Addr, SocketAddrV4, UdpSocket};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{Daemon, Scratch, GSPNPD};
+use common::{gspnpd_in, Daemon, Scratch};
 use lab::{Lab, PBX_IP};
 use nix::sys::signal::Signal;
 
@@ -137,23 +136,15 @@ unicast_port = {UNICAST_PORT}
 [http]
 listen = "{PBX_IP}:8080"
 public_url = "http://{PBX_IP}:8080/prov/"
-[defaults]
-sip_server = "{PBX_IP}"
-[[default_profile]]
-vendor = "Grandstream"
-account = [{{ user = "1001", password = "amplification-secret" }}]
-"#,
-            link = lab.pbx_link
+{profile}"#,
+            link = lab.pbx_link,
+            profile = common::default_profile_tables(PBX_IP, "amplification-secret")
         ),
     );
-    let mut command = Command::new("ip");
-    command.args(["netns", "exec", &lab.pbx, GSPNPD, "run", "--config"]).arg(config);
-    let daemon = Daemon::start(command);
+    let daemon = Daemon::start(gspnpd_in(&lab.pbx, &["run", "--config", config.to_str().unwrap()]));
 
+    lab.add_phone_addresses(10, 5);
     let source = |n: u8| Ipv4Addr::new(192, 0, 2, n);
-    for n in 10..=14 {
-        lab::ip(&["-n", &lab.phone, "addr", "add", &format!("{}/24", source(n)), "dev", &lab.phone_link]);
-    }
     let burst: Vec<String> = (0..60).map(|k| compact_subscribe(source(13), &format!("000B82AA{k:04X}"))).collect();
     let kinds: Vec<(&str, Ipv4Addr, Vec<String>, Duration)> = vec![
         (

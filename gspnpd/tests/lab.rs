@@ -7,21 +7,12 @@ mod common;
 #[path = "../../tests/lab/mod.rs"]
 mod lab;
 
-use std::process::Command;
-
-use common::{has_token_like_text, stderr, stdout, Daemon, Scratch, GSPNPD};
+use common::{gspnpd_in, has_token_like_text, stderr, stdout, Daemon, Scratch};
 use lab::{Lab, PBX_IP};
 use nix::sys::signal::Signal;
 use serde_json::Value;
 
 const PHONES: usize = 200;
-
-/// `gspnpd ARGS` inside `namespace`.
-fn gspnpd_in(namespace: &str, args: &[&str]) -> Command {
-    let mut command = Command::new("ip");
-    command.args(["netns", "exec", namespace, GSPNPD]).args(args);
-    command
-}
 
 /// The daemon's config: every phone listed with its own account, HTTPS only.
 fn lab_config(interface: &str, cert: &str, key: &str) -> String {

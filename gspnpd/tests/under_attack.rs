@@ -3,44 +3,26 @@
 //! provisioned, a stalled standard error stalls nothing, SIGTERM ends within 5 s, and no
 //! token reaches the log whatever the request looked like.
 
+#[path = "common/attack.rs"]
+mod attack;
 mod common;
 
 use std::io::{Read, Write};
-use std::net::{Ipv4Addr, SocketAddr, TcpStream, UdpSocket};
+use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use attack::{attacker_runtime, flood, hold_connections, raise_descriptor_limit, Listeners};
 use common::{free_ports, has_token_like_text, Daemon, Scratch, GSPNPD};
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 use serde_json::Value;
-use tokio::net::TcpSocket;
 
-/// A daemon that gives every Grandstream phone a default profile, over HTTP and HTTPS.
-fn config(sip_port: u16, http_port: u16, https_port: u16, level: &str) -> String {
-    format!(
-        r#"
-[sip]
-unicast_port = {sip_port}
-multicast = false
-rate_limit = {{ burst = 100000, per_second = 100000.0 }}
-[http]
-listen = "127.0.0.1:{http_port}"
-public_url = "http://127.0.0.1:{http_port}/prov/"
-max_unlisted_files = 1000
-[https]
-listen = "127.0.0.1:{https_port}"
-cert = "server.crt"
-key = "server.key"
-[defaults]
-sip_server = "127.0.0.1"
-[[default_profile]]
-vendor = "Grandstream"
-account = [{{ user = "1001", password = "attack-secret" }}]
-[log]
-level = "{level}"
-"#
-    )
+const LOOPBACK: Ipv4Addr = Ipv4Addr::LOCALHOST;
+
+/// `port` on 127.0.0.1.
+fn local(port: u16) -> SocketAddr {
+    SocketAddr::from((LOOPBACK, port))
 }
 
 struct Setup {
@@ -58,7 +40,14 @@ fn setup(test: &str, level: &str) -> Setup {
     let certified = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into()]).expect("a certificate");
     scratch.write("server.crt", certified.cert.pem());
     scratch.write("server.key", certified.key_pair.serialize_pem());
-    let config = scratch.write("gspnpd.toml", config(sip, http, https, level));
+    let listeners = Listeners {
+        sip: format!("unicast_port = {sip}\nmulticast = false"),
+        http: local(http),
+        https: local(https),
+        public_url: format!("http://127.0.0.1:{http}/prov/"),
+        sip_server: LOOPBACK,
+    };
+    let config = scratch.write("gspnpd.toml", attack::default_profile_config(&listeners, level));
     Setup { scratch, config, sip, http, https }
 }
 
@@ -82,67 +71,22 @@ fn sources(count: u8) -> Vec<Ipv4Addr> {
     (1..=count).map(|last| Ipv4Addr::new(127, 0, 1, last)).collect()
 }
 
-/// Room for thousands of sockets in this process.
-fn raise_descriptor_limit() {
-    use nix::sys::resource::{getrlimit, setrlimit, Resource};
-    let (_, hard) = getrlimit(Resource::RLIMIT_NOFILE).unwrap();
-    setrlimit(Resource::RLIMIT_NOFILE, hard, hard).unwrap();
-}
-
-/// Opens `count` connections to `port` spread over `from`, held open (idle) until
-/// dropped. Connections the daemon refuses are closed by it; they count too.
-fn hold_connections(
-    runtime: &tokio::runtime::Runtime,
-    port: u16,
-    from: &[Ipv4Addr],
-    count: usize,
-) -> Vec<tokio::net::TcpStream> {
-    runtime.block_on(async {
-        let attempts = (0..count).map(|index| {
-            let source = from[index % from.len()];
-            async move {
-                let socket = TcpSocket::new_v4().ok()?;
-                socket.bind(SocketAddr::from((source, 0))).ok()?;
-                tokio::time::timeout(Duration::from_secs(5), socket.connect(SocketAddr::from(([127, 0, 0, 1], port))))
-                    .await
-                    .ok()?
-                    .ok()
-            }
-        });
-        let mut tasks = tokio::task::JoinSet::new();
-        for attempt in attempts {
-            tasks.spawn(attempt);
-        }
-        let mut held = Vec::new();
-        while let Some(done) = tasks.join_next().await {
-            if let Ok(Some(stream)) = done {
-                held.push(stream);
-            }
-        }
-        held
-    })
-}
-
-fn attacker_runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
-}
-
 #[test]
 fn phones_are_provisioned_while_1000_idle_connections_come_from_one_address_and_from_ten() {
     raise_descriptor_limit();
     let setup = setup("attack-idle", "info");
     let daemon = Daemon::start(run_command(&setup));
     let runtime = attacker_runtime();
-    let one = hold_connections(&runtime, setup.http, &sources(1), 1000);
+    let one = hold_connections(&runtime, local(setup.http), &sources(1), 1000);
     assert_all_provisioned(&boot_phones(&setup, 5, "000b82300001"), 5);
-    let ten = hold_connections(&runtime, setup.http, &sources(10), 1000);
+    let ten = hold_connections(&runtime, local(setup.http), &sources(10), 1000);
     assert_all_provisioned(&boot_phones(&setup, 5, "000b82310001"), 5);
     let started = Instant::now();
     let (status, log) = daemon.stop_with(Signal::SIGTERM);
     assert!(started.elapsed() < Duration::from_secs(5), "SIGTERM took {:?}", started.elapsed());
     assert!(status.success(), "{log:#?}");
     drop((one, ten));
-    let refusals = log.iter().filter(|line| line.contains("http: closed a connection from")).count();
+    let refusals = attack::refusal_lines(&log);
     assert!(refusals <= 10, "refusals are rate-limited, not a line each: {refusals}");
     assert!(log.iter().any(|line| line.contains("more refused HTTP connections") || refusals > 0), "{log:#?}");
 }
@@ -158,7 +102,7 @@ fn phones_are_provisioned_while_5000_connections_are_opened_at_once() {
         std::thread::sleep(Duration::from_millis(200));
         common::boot_phones(sip, 5, "000b82320001", 20)
     });
-    let held = hold_connections(&runtime, setup.http, &sources(50), 5000);
+    let held = hold_connections(&runtime, local(setup.http), &sources(50), 5000);
     assert_all_provisioned(&phones.join().unwrap(), 5);
     drop(held);
     let (status, log) = daemon.stop_with(Signal::SIGTERM);
@@ -170,85 +114,20 @@ fn phones_are_provisioned_over_https_while_tls_handshakes_drip_and_sigterm_still
     let setup = setup("attack-drip", "info");
     let daemon = Daemon::start(run_command(&setup));
     // 16 connections, each sending a ClientHello's first bytes one every 2 s.
-    let drippers: Vec<_> = (0..16)
-        .map(|_| {
-            let port = setup.https;
-            std::thread::spawn(move || {
-                let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else { return 0 };
-                let hello = [0x16u8, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03];
-                let mut sent = 0;
-                for byte in hello {
-                    if stream.write_all(&[byte]).is_err() {
-                        break;
-                    }
-                    sent += 1;
-                    std::thread::sleep(Duration::from_secs(2));
-                }
-                sent
-            })
-        })
-        .collect();
+    let drippers = attack::drip_tls_handshakes(LOOPBACK, local(setup.https), 16, Duration::from_secs(2));
     std::thread::sleep(Duration::from_millis(300));
     let cert = setup.scratch.path().join("server.crt");
-    let target = format!("127.0.0.1:{}", setup.sip);
     // HTTPS phones: a config of its own would be needed for https:// URLs, so fetch the
     // HTTP files while the HTTPS listener is held, and check HTTPS answers too.
     assert_all_provisioned(&boot_phones(&setup, 5, "000b82330001"), 5);
-    let https = tls_get(setup.https, &cert);
+    let https = attack::tls_get(local(setup.https), "127.0.0.1", &cert, "/");
     assert!(https.starts_with("HTTP/1.1 404"), "HTTPS still answers during the drip: {https:?}");
     let started = Instant::now();
     let (status, log) = daemon.stop_with(Signal::SIGTERM);
     assert!(started.elapsed() < Duration::from_secs(5), "SIGTERM took {:?}", started.elapsed());
     assert!(status.success(), "{log:#?}");
     for dripper in drippers {
-        assert!(dripper.join().unwrap() < 11, "a dripping handshake was cut off before it ended");
-    }
-    let _ = target;
-}
-
-/// A GET of `/` over TLS trusting `cert`; the response head.
-fn tls_get(port: u16, cert: &std::path::Path) -> String {
-    use rustls::pki_types::pem::PemObject;
-    let mut roots = rustls::RootCertStore::empty();
-    for certificate in rustls::pki_types::CertificateDer::pem_file_iter(cert).unwrap() {
-        roots.add(certificate.unwrap()).unwrap();
-    }
-    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    let name = rustls::pki_types::ServerName::try_from("127.0.0.1").unwrap();
-    let connection = rustls::ClientConnection::new(std::sync::Arc::new(config), name).unwrap();
-    let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-    let mut tls = rustls::StreamOwned::new(connection, stream);
-    let _ = tls.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-    let mut response = Vec::new();
-    let _ = tls.read_to_end(&mut response);
-    String::from_utf8_lossy(&response).into_owned()
-}
-
-/// A GRP2612W SUBSCRIBE with `mac`, as the phone multicasts it.
-fn forged_subscribe(mac: u64, index: u64) -> Vec<u8> {
-    let template = include_str!("data/grp2612w-subscribe-crlf.sip");
-    template
-        .replace("C074AD112233", &format!("{mac:012X}"))
-        .replace("z9hG4bK1611133778", &format!("z9hG4bK{index}x"))
-        .replace("490431573-5080-1", &format!("{index}-5080-1"))
-        .into_bytes()
-}
-
-/// Sends `count` SUBSCRIBEs with new MACs to `port`, from `from` in turn.
-fn flood(port: u16, from: &[Ipv4Addr], count: u64, first_mac: u64) {
-    let sockets: Vec<UdpSocket> = from.iter().map(|source| UdpSocket::bind((*source, 0)).unwrap()).collect();
-    for index in 0..count {
-        let socket = &sockets[index as usize % sockets.len()];
-        let _ = socket.send_to(&forged_subscribe(first_mac + index, index), ("127.0.0.1", port));
-        if index % 500 == 499 {
-            std::thread::sleep(Duration::from_millis(5));
-        }
+        assert!(attack::was_cut_off(dripper.join().unwrap()), "a dripping handshake was cut off before it ended");
     }
 }
 
@@ -257,14 +136,13 @@ fn phones_are_provisioned_during_a_forged_subscribe_flood_with_a_default_profile
     let setup = setup("attack-flood", "info");
     let daemon = Daemon::start(run_command(&setup));
     let sip = setup.sip;
-    let attacker = std::thread::spawn(move || flood(sip, &sources(20), 20_000, 0x0200_0000_0000));
+    let attacker = std::thread::spawn(move || flood(local(sip), &sources(20), 20_000, 0x0200_0000_0000, 100_000));
     assert_all_provisioned(&boot_phones(&setup, 5, "000b82340001"), 5);
     attacker.join().unwrap();
     let (status, log) = daemon.stop_with(Signal::SIGTERM);
     assert!(status.success(), "{log:#?}");
-    let stopped = log.iter().find(|line| line.contains("info stopped: ")).expect("a stop line");
-    let kept: usize = stopped.split(" files kept").next().unwrap().rsplit(' ').next().unwrap().parse().unwrap();
-    assert!(kept <= 1000, "files of unlisted phones stay within max_unlisted_files: {stopped}");
+    let kept = attack::files_kept(&log);
+    assert!(kept <= 1000, "files of unlisted phones stay within max_unlisted_files: {kept}");
     let bytes: usize = log.iter().map(|line| line.len() + 1).sum();
     eprintln!("log bytes for a 20,000-SUBSCRIBE flood at info: {bytes} ({} per SUBSCRIBE)", bytes / 20_000);
 }
@@ -277,7 +155,7 @@ fn a_stalled_standard_error_neither_stops_phones_nor_sigterm() {
     let _unread = child.stderr.take();
     std::thread::sleep(Duration::from_millis(500));
     let sip = setup.sip;
-    flood(sip, &sources(5), 3_000, 0x0200_0000_0000);
+    flood(local(sip), &sources(5), 3_000, 0x0200_0000_0000, 100_000);
     assert_all_provisioned(&boot_phones(&setup, 20, "000b82350001"), 20);
     let started = Instant::now();
     kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM).unwrap();

@@ -58,6 +58,17 @@ impl Lab {
         lab
     }
 
+    /// Adds `count` addresses 192.0.2.`first`, 192.0.2.`first + 1`, … to the phone
+    /// side's veth end (secondary addresses: the phones keep sending from
+    /// [`PHONE_IP`]), as an attacker on the LAN may use; returns them.
+    pub fn add_phone_addresses(&self, first: u8, count: u8) -> Vec<Ipv4Addr> {
+        let addresses: Vec<Ipv4Addr> = (first..first + count).map(|last| Ipv4Addr::new(192, 0, 2, last)).collect();
+        for address in &addresses {
+            ip(&["-n", &self.phone, "addr", "add", &format!("{address}/24"), "dev", &self.phone_link]);
+        }
+        addresses
+    }
+
     /// Moves the calling thread (and threads it starts later) into namespace `name`.
     pub fn enter(name: &str) {
         let handle = File::open(format!("/run/netns/{name}")).expect("the namespace exists");

@@ -147,27 +147,54 @@ pub fn has_token_like_text(text: &str) -> bool {
     text.split(|c: char| !c.is_ascii_hexdigit()).any(|run| run.len() >= 32)
 }
 
+/// Config tables: `[defaults]` with the registrar `sip_server`, and a
+/// `[[default_profile]]` giving every Grandstream phone account 1001 with `password`.
+pub fn default_profile_tables(sip_server: impl std::fmt::Display, password: &str) -> String {
+    format!(
+        r#"
+[defaults]
+sip_server = "{sip_server}"
+[[default_profile]]
+vendor = "Grandstream"
+account = [{{ user = "1001", password = "{password}" }}]
+"#
+    )
+}
+
+/// `gspnpd ARGS` inside the network namespace `namespace` (`ip netns exec` execs it).
+pub fn gspnpd_in(namespace: &str, args: &[&str]) -> Command {
+    let mut command = Command::new("ip");
+    command.args(["netns", "exec", namespace, GSPNPD]).args(args);
+    command
+}
+
 /// Boots `phones` simulated phones (MACs from `mac_base`) against the SIP port `sip_port`
-/// on 127.0.0.1, waiting at most `timeout` seconds; the simulator's JSON summary. Each
+/// on 127.0.0.1, waiting at most `timeout` seconds; the simulator's JSON summary.
+pub fn boot_phones(sip_port: u16, phones: usize, mac_base: &str, timeout: u32) -> serde_json::Value {
+    boot_phones_by(Command::new(GSPNPD), &format!("127.0.0.1:{sip_port}"), phones, mac_base, timeout, &[])
+}
+
+/// Runs `gspnpd simulate` by `gspnpd` (the binary, or [`gspnpd_in`] a namespace with no
+/// arguments yet): `phones` phones (MACs from `mac_base`) send their SUBSCRIBEs to
+/// `target`, with `extra` options, for at most `timeout` seconds; the JSON summary. Each
 /// call draws other SIP branches (a seed of its own), so that a second boot of a phone
 /// is not taken for a retransmission of its first.
-pub fn boot_phones(sip_port: u16, phones: usize, mac_base: &str, timeout: u32) -> serde_json::Value {
+pub fn boot_phones_by(
+    mut gspnpd: Command,
+    target: &str,
+    phones: usize,
+    mac_base: &str,
+    timeout: u32,
+    extra: &[&str],
+) -> serde_json::Value {
     static BOOTS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
     let seed = BOOTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed).to_string();
-    let (target, phones, timeout) = (format!("127.0.0.1:{sip_port}"), phones.to_string(), timeout.to_string());
-    let output = gspnpd(&[
-        "simulate",
-        "--phones",
-        &phones,
-        "--target",
-        &target,
-        "--mac-base",
-        mac_base,
-        "--json",
-        "--timeout",
-        &timeout,
-        "--seed",
-        &seed,
-    ]);
+    let (phones, timeout) = (phones.to_string(), timeout.to_string());
+    let output = gspnpd
+        .args(["simulate", "--phones", &phones, "--target", target, "--mac-base", mac_base, "--json"])
+        .args(["--timeout", &timeout, "--seed", &seed])
+        .args(extra)
+        .output()
+        .expect("the simulator runs");
     serde_json::from_str(stdout(&output).trim()).unwrap_or_else(|_| panic!("{}", stderr(&output)))
 }
