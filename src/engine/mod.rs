@@ -465,6 +465,7 @@ impl Engine {
         for mac in idle {
             self.transactions.expire_phone(mac, now, lifetime, cooldown);
         }
+        self.transactions.shrink();
         if let Some(seen) = next {
             self.housekeeping_at = Some(seen + lifetime);
             self.timers.push(seen + lifetime, Timer::Housekeeping);

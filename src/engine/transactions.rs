@@ -184,7 +184,8 @@ impl Exchange {
 /// Every exchange, and the indexes that find them.
 #[derive(Debug, Default)]
 pub struct Transactions {
-    exchanges: HashMap<ExchangeId, Exchange>,
+    /// Boxed: a map keeps its capacity after removals, so its entries stay small.
+    exchanges: HashMap<ExchangeId, Box<Exchange>>,
     by_key: HashMap<SubscribeKey, ExchangeId>,
     by_branch: HashMap<String, ExchangeId>,
     by_ticket: HashMap<u64, ExchangeId>,
@@ -210,17 +211,17 @@ impl Transactions {
 
     /// The exchange, if it still exists.
     pub fn get(&self, id: ExchangeId) -> Option<&Exchange> {
-        self.exchanges.get(&id)
+        self.exchanges.get(&id).map(|e| &**e)
     }
 
     /// The exchange, for changing its unindexed parts.
     pub fn get_mut(&mut self, id: ExchangeId) -> Option<&mut Exchange> {
-        self.exchanges.get_mut(&id)
+        self.exchanges.get_mut(&id).map(|e| &mut **e)
     }
 
     /// The exchange whose SUBSCRIBE transaction has `key`.
     pub fn by_key(&self, key: &str) -> Option<&Exchange> {
-        self.by_key.get(key).and_then(|id| self.exchanges.get(id))
+        self.by_key.get(key).and_then(|id| self.get(*id))
     }
 
     /// The exchange whose NOTIFY has `branch`.
@@ -238,12 +239,12 @@ impl Transactions {
     /// The phone's most recently opened boot.
     pub fn newest_of(&self, mac: Mac) -> Option<&Exchange> {
         let ids = self.by_mac.get(&mac)?;
-        ids.iter().rev().filter_map(|id| self.exchanges.get(id)).find(|e| e.kind == ExchangeKind::Boot)
+        ids.iter().rev().filter_map(|id| self.get(*id)).find(|e| e.kind == ExchangeKind::Boot)
     }
 
     /// Every exchange of the phone, oldest first.
     pub fn of_phone(&self, mac: Mac) -> impl Iterator<Item = &Exchange> {
-        self.by_mac.get(&mac).into_iter().flatten().filter_map(|id| self.exchanges.get(id))
+        self.by_mac.get(&mac).into_iter().flatten().filter_map(|id| self.exchanges.get(id).map(|e| &**e))
     }
 
     /// Opens an exchange of `kind` with `mac` at `source`, through our address `local`.
@@ -256,7 +257,7 @@ impl Transactions {
         (source, local): (SocketAddrV4, SocketAddrV4),
         call_id: &str,
         now: Instant,
-    ) -> (ExchangeId, Option<Exchange>) {
+    ) -> (ExchangeId, Option<Box<Exchange>>) {
         self.next_id += 1;
         let id = self.next_id;
         let ids = self.by_mac.entry(mac).or_default();
@@ -265,7 +266,7 @@ impl Transactions {
         let evicted = oldest.and_then(|old| self.remove(old));
         self.exchanges.insert(
             id,
-            Exchange {
+            Box::new(Exchange {
                 id,
                 kind,
                 mac,
@@ -278,7 +279,7 @@ impl Transactions {
                 waiting: None,
                 acknowledged_at: None,
                 last_activity: now,
-            },
+            }),
         );
         (id, evicted)
     }
@@ -396,6 +397,21 @@ impl Transactions {
         }
     }
 
+    /// Gives memory back after a wave of phones has gone: each index is shrunk once it
+    /// holds less than a quarter of its capacity (amortised: it grew by as much).
+    pub fn shrink(&mut self) {
+        fn shrink<K: std::hash::Hash + Eq, V>(map: &mut HashMap<K, V>) {
+            if map.len() * 4 < map.capacity() {
+                map.shrink_to_fit();
+            }
+        }
+        shrink(&mut self.exchanges);
+        shrink(&mut self.by_key);
+        shrink(&mut self.by_branch);
+        shrink(&mut self.by_ticket);
+        shrink(&mut self.by_mac);
+    }
+
     /// Forgets every exchange of `mac`; how many there were.
     pub fn forget(&mut self, mac: Mac) -> usize {
         let ids = self.by_mac.remove(&mac).unwrap_or_default();
@@ -406,7 +422,7 @@ impl Transactions {
     }
 
     /// Removes one exchange and everything indexing it.
-    fn remove(&mut self, id: ExchangeId) -> Option<Exchange> {
+    fn remove(&mut self, id: ExchangeId) -> Option<Box<Exchange>> {
         let exchange = self.exchanges.remove(&id)?;
         if let Some(pending) = &exchange.pending {
             self.by_key.remove(&pending.facts.key);
