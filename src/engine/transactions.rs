@@ -181,6 +181,53 @@ impl Exchange {
     }
 }
 
+/// The exchanges of one phone, oldest first, kept inline: at most
+/// [`EXCHANGES_PER_PHONE`], so a phone costs its index no allocation.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PhoneExchanges {
+    ids: [ExchangeId; EXCHANGES_PER_PHONE],
+    len: usize,
+}
+
+impl PhoneExchanges {
+    /// Appends `id`; when full, the oldest makes room and is returned.
+    fn push(&mut self, id: ExchangeId) -> Option<ExchangeId> {
+        let oldest = (self.len == EXCHANGES_PER_PHONE).then(|| self.ids[0]);
+        if oldest.is_some() {
+            self.ids.rotate_left(1);
+            self.len -= 1;
+        }
+        self.ids[self.len] = id;
+        self.len += 1;
+        oldest
+    }
+
+    /// Removes `id` if present, keeping the order of the rest.
+    fn remove(&mut self, id: ExchangeId) {
+        if let Some(at) = self.iter().position(|other| *other == id) {
+            self.ids[at..self.len].rotate_left(1);
+            self.len -= 1;
+        }
+    }
+}
+
+impl std::ops::Deref for PhoneExchanges {
+    type Target = [ExchangeId];
+
+    fn deref(&self) -> &[ExchangeId] {
+        &self.ids[..self.len]
+    }
+}
+
+impl<'a> IntoIterator for &'a PhoneExchanges {
+    type Item = &'a ExchangeId;
+    type IntoIter = std::slice::Iter<'a, ExchangeId>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
 /// Every exchange, and the indexes that find them.
 #[derive(Debug, Default)]
 pub struct Transactions {
@@ -189,7 +236,7 @@ pub struct Transactions {
     by_key: HashMap<SubscribeKey, ExchangeId>,
     by_branch: HashMap<String, ExchangeId>,
     by_ticket: HashMap<u64, ExchangeId>,
-    by_mac: HashMap<Mac, Vec<ExchangeId>>,
+    by_mac: HashMap<Mac, PhoneExchanges>,
     next_id: ExchangeId,
 }
 
@@ -260,9 +307,7 @@ impl Transactions {
     ) -> (ExchangeId, Option<Box<Exchange>>) {
         self.next_id += 1;
         let id = self.next_id;
-        let ids = self.by_mac.entry(mac).or_default();
-        let oldest = (ids.len() >= EXCHANGES_PER_PHONE).then(|| ids.remove(0));
-        ids.push(id);
+        let oldest = self.by_mac.entry(mac).or_default().push(id);
         let evicted = oldest.and_then(|old| self.remove(old));
         self.exchanges.insert(
             id,
@@ -391,8 +436,8 @@ impl Transactions {
     /// Removes every exchange of `mac` that [`Transactions::expire`] would remove now;
     /// those still under way get their own expiry when they end.
     pub fn expire_phone(&mut self, mac: Mac, now: Instant, lifetime: Duration, cooldown: Duration) {
-        let ids = self.by_mac.get(&mac).cloned().unwrap_or_default();
-        for id in ids {
+        let ids = self.by_mac.get(&mac).copied().unwrap_or_default();
+        for &id in ids.iter() {
             self.expire(id, now, lifetime, cooldown);
         }
     }
@@ -415,8 +460,8 @@ impl Transactions {
     /// Forgets every exchange of `mac`; how many there were.
     pub fn forget(&mut self, mac: Mac) -> usize {
         let ids = self.by_mac.remove(&mac).unwrap_or_default();
-        for id in &ids {
-            self.remove(*id);
+        for &id in ids.iter() {
+            self.remove(id);
         }
         ids.len()
     }
@@ -437,7 +482,7 @@ impl Transactions {
             self.by_ticket.remove(&waiting.ticket);
         }
         if let Some(ids) = self.by_mac.get_mut(&exchange.mac) {
-            ids.retain(|other| *other != id);
+            ids.remove(id);
             if ids.is_empty() {
                 self.by_mac.remove(&exchange.mac);
             }
@@ -489,6 +534,19 @@ mod tests {
         assert_eq!(transactions.of_phone(mac(1)).count(), EXCHANGES_PER_PHONE);
         assert_eq!(transactions.find_boot(mac(1), PHONE, "boot-0"), None);
         assert!(transactions.find_boot(mac(1), PHONE, "boot-new").is_some());
+    }
+
+    #[test]
+    fn a_phones_list_keeps_its_order_drops_its_oldest_when_full_and_removes_from_the_middle() {
+        let mut ids = PhoneExchanges::default();
+        assert_eq!((1..=4).map(|id| ids.push(id)).collect::<Vec<_>>(), [None, None, None, None]);
+        assert_eq!(ids.push(5), Some(1));
+        assert_eq!(&*ids, &[2, 3, 4, 5]);
+        ids.remove(3);
+        ids.remove(42);
+        assert_eq!(&*ids, &[2, 4, 5]);
+        assert_eq!(ids.push(6), None);
+        assert_eq!(&*ids, &[2, 4, 5, 6]);
     }
 
     #[test]
