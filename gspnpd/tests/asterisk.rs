@@ -583,6 +583,7 @@ fn a_web_gui_over_ami_sees_phones_boot_and_binds_resyncs_reboots_and_forgets_the
         "{result:?}"
     );
     ami.event(20, "GspnpFetched", first);
+    assert_eq!(phone_row(asterisk, first)[5..7], ["fetched", "1019"], "the fetch came last");
 
     // A reboot: the phone accepts it, boots again (SUBSCRIBE, NOTIFY) and fetches its file.
     ami.skip_backlog();
