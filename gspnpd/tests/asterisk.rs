@@ -524,10 +524,11 @@ fn a_web_gui_over_ami_sees_phones_boot_and_binds_resyncs_reboots_and_forgets_the
     );
 
     // Each phone's boot is seen as it happens.
-    for mac in [first, second, waiting] {
+    for (mac, endpoint) in [(first, "1019"), (second, "1020"), (waiting, "")] {
         let discovered = ami.event(20, "GspnpDiscovered", mac);
         assert_eq!((discovered.get("Vendor"), discovered.get("Model")), ("Grandstream", "GRP2614"), "{discovered:?}");
         assert!(discovered.get("Address").starts_with(&format!("{PHONE_IP}:")), "{discovered:?}");
+        assert_eq!(discovered.get("Endpoint"), endpoint, "{discovered:?}");
     }
     for mac in [first, second] {
         let notified = ami.event(20, "GspnpNotified", mac);
@@ -582,6 +583,7 @@ fn a_web_gui_over_ami_sees_phones_boot_and_binds_resyncs_reboots_and_forgets_the
         ("resync", "accepted", "200"),
         "{result:?}"
     );
+    assert!(result.get("Address").starts_with(&format!("{PHONE_IP}:")), "{result:?}");
     ami.event(20, "GspnpFetched", first);
     assert_eq!(phone_row(asterisk, first)[5..7], ["fetched", "1019"], "the fetch came last");
 
@@ -607,6 +609,17 @@ fn a_web_gui_over_ami_sees_phones_boot_and_binds_resyncs_reboots_and_forgets_the
     let macs: Vec<&str> = listed.iter().map(|phone| phone.get("MAC")).collect();
     assert_eq!(macs.len(), 2, "{listed:#?}");
     assert!(macs.contains(&first) && macs.contains(&second), "{listed:#?}");
+
+    // The actions follow the module through a reload, go with it and come back with it.
+    asterisk.cli("module reload res_gspnp.so");
+    assert_eq!(ami.list("GspnpShowPhones", &[], "GspnpPhonesComplete").len(), 2, "after a reload");
+    assert!(asterisk.cli("module unload res_gspnp.so").contains("Unloaded"));
+    let gone = ami.action("GspnpShowPhones", &[]);
+    assert_eq!(gone.get("Response"), "Error", "no action without the module: {gone:?}");
+    assert!(asterisk.cli("module load res_gspnp.so").contains("Loaded"));
+    // A loaded module starts a new gspnp, which has heard no phone yet (see README).
+    let back = ami.list("GspnpShowPhones", &[], "GspnpPhonesComplete");
+    assert!(back.is_empty(), "{back:#?}");
 
     // What the phones saw: three provisioned, one check-sync done and one reboot.
     let summary = summary_of(phones);
