@@ -596,6 +596,13 @@ fn a_web_gui_over_ami_sees_phones_boot_and_binds_resyncs_reboots_and_forgets_the
     assert_eq!(ami.event(20, "GspnpNotified", second).get("Outcome"), "acknowledged", "booted again");
     ami.event(20, "GspnpFetched", second);
     assert_eq!(phone_row(asterisk, second)[5..7], ["fetched", "1020"]);
+    // The CLI's `reboot` does the same, and the GUI sees it.
+    ami.skip_backlog();
+    let reboot = asterisk.cli(&format!("gspnp resync {first} reboot"));
+    assert!(reboot.contains("Resync sent"), "{reboot}");
+    assert_eq!(ami.event(20, "GspnpResyncResult", first).get("Kind"), "reboot");
+    ami.event(20, "GspnpNotified", first);
+    ami.event(20, "GspnpFetched", first);
 
     // Unbind, then forget: the CLI's listing follows.
     assert_eq!(ami.action("GspnpUnbind", &[("MAC", waiting)]).get("Response"), "Success");
@@ -621,13 +628,13 @@ fn a_web_gui_over_ami_sees_phones_boot_and_binds_resyncs_reboots_and_forgets_the
     let back = ami.list("GspnpShowPhones", &[], "GspnpPhonesComplete");
     assert!(back.is_empty(), "{back:#?}");
 
-    // What the phones saw: three provisioned, one check-sync done and one reboot.
+    // What the phones saw: three provisioned, one check-sync done and two reboots.
     let summary = summary_of(phones);
     assert_eq!((count(&summary, "provisioned"), count(&summary, "registered")), (3, 3), "{summary:#}");
     let resyncs = &summary["resyncs"];
     assert_eq!(
         (count(resyncs, "done"), count(resyncs, "refused"), count(resyncs, "reboots"), count(resyncs, "refetched")),
-        (2, 0, 1, 1),
+        (3, 0, 2, 1),
         "{summary:#}"
     );
 
