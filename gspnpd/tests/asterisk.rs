@@ -518,9 +518,10 @@ fn a_web_gui_over_ami_sees_phones_boot_and_binds_resyncs_reboots_and_forgets_the
     // gspnp.conf binds 000b82000013 to 1019 and 000b82000014 to 1020; nothing binds
     // 000b82000015, which keeps asking until the GUI binds it.
     let (first, second, waiting) = ("000b82000013", "000b82000014", "000b82000015");
+    // They stay 10 s after provisioning: time for every action below, even on a busy machine.
     let phones = spawn_simulate(
         lab,
-        &["--phones", "3", "--mac-base", first, "--register", "--stay", "6", "--attempts", "20", "--timeout", "45"],
+        &["--phones", "3", "--mac-base", first, "--register", "--stay", "10", "--attempts", "20", "--timeout", "45"],
     );
 
     // Each phone's boot is seen as it happens.
