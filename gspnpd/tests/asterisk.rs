@@ -6,6 +6,7 @@
 //! Needs root, iproute2 and the Asterisk that tools/asterisk.sh installs (ASTERISK, default
 //! /opt/asterisk-22.10.1); outside CI a missing Asterisk skips the test and says so.
 
+mod ami_client;
 mod common;
 #[path = "../../tests/lab/mod.rs"]
 mod lab;
@@ -16,12 +17,18 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use ami_client::Ami;
 use common::{stderr, stdout, Scratch, GSPNPD};
 use lab::{Lab, PBX_IP, PHONE_IP};
 use serde_json::Value;
 
 const ENDPOINTS: u32 = 20;
 const REPO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+/// The AMI account of manager.conf, as a web GUI would have it; `viewer` (same secret)
+/// may only read.
+const AMI_USER: &str = "gui";
+const AMI_VIEWER: &str = "viewer";
+const AMI_SECRET: &str = "lab-ami-secret";
 
 /// Asterisk's prefix, or None (test skipped) when it is not installed outside CI.
 fn asterisk_prefix() -> Option<PathBuf> {
@@ -34,10 +41,14 @@ fn asterisk_prefix() -> Option<PathBuf> {
     None
 }
 
-/// `make asterisk-module` at the top level; its last line is the module's path.
+/// `make asterisk-module` at the top level; its last line is the module's path. The
+/// tests of this file run it at the same time (nextest runs each in its own process):
+/// `flock` lets one make at a time install into the shared prefix.
 fn build_module(prefix: &Path) -> PathBuf {
-    let output = Command::new("make")
-        .args(["-s", "asterisk-module", "PROFILE=debug", &format!("ASTERISK={}", prefix.display())])
+    let lock = Path::new(env!("CARGO_TARGET_TMPDIR")).join("asterisk-module.lock");
+    let output = Command::new("flock")
+        .arg(&lock)
+        .args(["make", "-s", "asterisk-module", "PROFILE=debug", &format!("ASTERISK={}", prefix.display())])
         .current_dir(REPO)
         .output()
         .expect("make runs");
@@ -73,6 +84,15 @@ fn write_config(scratch: &Scratch, prefix: &Path, module: &Path) -> PathBuf {
     etc("modules.conf", "[modules]\nautoload=yes\n".into());
     etc("logger.conf", "[logfiles]\nmessages.log => notice,warning,error,verbose(3)\n".into());
     etc("http.conf", "[general]\nenabled=yes\nbindaddr=0.0.0.0\nbindport=8088\n".into());
+    etc(
+        "manager.conf",
+        format!(
+            "[general]\nenabled=yes\nport=5038\nbindaddr=127.0.0.1\n[{AMI_USER}]\nsecret={AMI_SECRET}\n\
+             deny=0.0.0.0/0.0.0.0\npermit=127.0.0.1/255.255.255.255\nread=system,reporting,config\n\
+             write=system,reporting,config\n[{AMI_VIEWER}]\nsecret={AMI_SECRET}\ndeny=0.0.0.0/0.0.0.0\n\
+             permit=127.0.0.1/255.255.255.255\nread=system,reporting\nwrite=reporting\n"
+        ),
+    );
     etc("pjsip.conf", pjsip_conf(|n| format!("lab-pw-{n}")));
     etc("gspnp.conf", gspnp_conf(""));
     conf
@@ -193,6 +213,30 @@ impl Drop for Asterisk {
     }
 }
 
+/// Asterisk with res_gspnp and this test's config in the PBX namespace of a new lab.
+/// Fields drop in order: Asterisk stops before its namespace and its folder go.
+struct Pbx {
+    asterisk: Asterisk,
+    lab: Lab,
+    scratch: Scratch,
+}
+
+impl Pbx {
+    /// None (the test is skipped, and says why) without root or without Asterisk.
+    fn start(test: &str) -> Option<Pbx> {
+        if !lab::can_build() {
+            return None;
+        }
+        let prefix = asterisk_prefix()?;
+        let module = build_module(&prefix);
+        let scratch = Scratch::new(test);
+        let conf = write_config(&scratch, &prefix, &module);
+        let lab = Lab::new();
+        let asterisk = Asterisk::start(&prefix, conf, &lab.pbx, scratch.path());
+        Some(Pbx { asterisk, lab, scratch })
+    }
+}
+
 /// `gspnpd simulate --json ARGS` started in the phone namespace.
 fn spawn_simulate(lab: &Lab, args: &[&str]) -> Child {
     Command::new("ip")
@@ -231,15 +275,38 @@ fn count(summary: &Value, field: &str) -> u64 {
     summary[field].as_u64().unwrap_or(u64::MAX)
 }
 
-/// Runs `work` on a thread inside the phone namespace.
-fn in_phone_namespace<T: Send + 'static>(lab: &Lab, work: impl FnOnce() -> T + Send + 'static) -> T {
-    let namespace = lab.phone.clone();
+/// Runs `work` on a thread inside namespace `namespace`.
+fn in_namespace<T: Send + 'static>(namespace: &str, work: impl FnOnce() -> T + Send + 'static) -> T {
+    let namespace = namespace.to_string();
     std::thread::spawn(move || {
         Lab::enter(&namespace);
         work()
     })
     .join()
     .expect("the probe thread")
+}
+
+/// Runs `work` on a thread inside the phone namespace.
+fn in_phone_namespace<T: Send + 'static>(lab: &Lab, work: impl FnOnce() -> T + Send + 'static) -> T {
+    in_namespace(&lab.phone, work)
+}
+
+/// An AMI session logged in as `user`, over TCP to 127.0.0.1:5038 in the PBX namespace
+/// (retried for a few seconds while the manager starts).
+fn ami_login(lab: &Lab, user: &str) -> Ami {
+    let stream = in_namespace(&lab.pbx, || {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            match TcpStream::connect(("127.0.0.1", 5038)) {
+                Ok(stream) => return stream,
+                Err(error) if Instant::now() >= deadline => panic!("AMI does not listen: {error}"),
+                Err(_) => std::thread::sleep(Duration::from_millis(200)),
+            }
+        }
+    });
+    let mut ami = Ami::new(stream);
+    ami.login(user, AMI_SECRET);
+    ami
 }
 
 /// Sends one SIP request from the phone namespace to `target`:5060 and returns the status
@@ -294,15 +361,8 @@ fn http_get(lab: &Lab, path: String) -> (u16, String) {
 #[test]
 fn asterisk_provisions_20_phones_that_register_with_their_pjsip_accounts_resyncs_one_after_a_password_change_and_survives_module_reloads_in_a_storm(
 ) {
-    if !lab::can_build() {
-        return;
-    }
-    let Some(prefix) = asterisk_prefix() else { return };
-    let module = build_module(&prefix);
-    let scratch = Scratch::new("asterisk");
-    let conf = write_config(&scratch, &prefix, &module);
-    let lab = Lab::new();
-    let asterisk = Asterisk::start(&prefix, conf, &lab.pbx, scratch.path());
+    let Some(pbx) = Pbx::start("asterisk") else { return };
+    let Pbx { asterisk, lab, scratch } = &pbx;
 
     let server_threads = asterisk.gspnp_threads();
     assert!(server_threads > 0, "gspnp's threads run in Asterisk");
@@ -321,14 +381,14 @@ fn asterisk_provisions_20_phones_that_register_with_their_pjsip_accounts_resyncs
 
     // 20 phones boot over multicast, fetch their endpoint's account and REGISTER with it
     // to this Asterisk; they stay to be re-provisioned.
-    let desks = spawn_simulate(&lab, &["--phones", "20", "--register", "--stay", "20", "--timeout", "60"]);
+    let desks = spawn_simulate(lab, &["--phones", "20", "--register", "--stay", "20", "--timeout", "60"]);
     assert!(within(30, || asterisk.contacts() == 20), "{}", asterisk.cli("pjsip show contacts"));
     let phones = asterisk.cli("gspnp show phones");
     assert!(phones.contains("20 phones"), "{phones}");
     assert_eq!(phones.lines().filter(|line| line.contains(" fetched ")).count(), 20, "{phones}");
     let token = asterisk.cli("database get gspnp/token 000b82000003");
     let token = token.split_whitespace().nth(1).expect("a token in astdb").to_string();
-    let file_of_phone_3 = || http_get(&lab, format!("/gspnp/{token}/cfg000b82000003.xml"));
+    let file_of_phone_3 = || http_get(lab, format!("/gspnp/{token}/cfg000b82000003.xml"));
     let (status, file) = file_of_phone_3();
     assert_eq!(status, 200);
     for setting in
@@ -336,8 +396,8 @@ fn asterisk_provisions_20_phones_that_register_with_their_pjsip_accounts_resyncs
     {
         assert!(file.contains(setting), "no {setting} in the file of phone 3:\n{file}");
     }
-    assert_eq!(http_get(&lab, format!("/gspnp/{token}/cfg000b82000004.xml")).0, 404, "another phone's file");
-    assert_eq!(http_get(&lab, "/gspnp/not-a-token/cfg000b82000003.xml".into()).0, 404);
+    assert_eq!(http_get(lab, format!("/gspnp/{token}/cfg000b82000004.xml")).0, 404, "another phone's file");
+    assert_eq!(http_get(lab, "/gspnp/not-a-token/cfg000b82000003.xml".into()).0, 404);
 
     // 1003 gets a new password; after the reloads, resync: the phone challenges the
     // check-sync, res_gspnp answers with the credentials the phone holds (the old ones),
@@ -366,12 +426,12 @@ fn asterisk_provisions_20_phones_that_register_with_their_pjsip_accounts_resyncs
     assert!(state.contains("State:      fetched"), "{state}");
 
     // Unicast SIP meant for pjsip still reaches pjsip.
-    let answers = sip_answers(&lab, &PBX_IP.to_string(), options_request());
+    let answers = sip_answers(lab, &PBX_IP.to_string(), options_request());
     assert!(answers.iter().any(|line| line.starts_with("SIP/2.0 ")), "pjsip answers OPTIONS: {answers:?}");
 
     // A phone nobody bound is listed and left alone; binding it provisions it.
     let late =
-        spawn_simulate(&lab, &["--phones", "1", "--mac-base", "000b82000100", "--attempts", "5", "--timeout", "30"]);
+        spawn_simulate(lab, &["--phones", "1", "--mac-base", "000b82000100", "--attempts", "5", "--timeout", "30"]);
     std::thread::sleep(Duration::from_millis(1500));
     let listed = asterisk.cli("gspnp show phone 000b82000100");
     assert!(listed.contains("State:      unbound") && listed.contains("(unbound)"), "{listed}");
@@ -390,8 +450,8 @@ fn asterisk_provisions_20_phones_that_register_with_their_pjsip_accounts_resyncs
     // What pjsip itself answers to a ua-profile SUBSCRIBE: shown with res_gspnp unloaded.
     assert!(asterisk.cli("module unload res_gspnp.so").contains("Unloaded"));
     assert_eq!(asterisk.gspnp_threads(), 0, "no gspnp thread left after unload");
-    let pjsip_unicast = sip_answers(&lab, &PBX_IP.to_string(), ua_profile_subscribe("000B82000077"));
-    let pjsip_multicast = sip_answers(&lab, "224.0.1.75", ua_profile_subscribe("000B82000078"));
+    let pjsip_unicast = sip_answers(lab, &PBX_IP.to_string(), ua_profile_subscribe("000B82000077"));
+    let pjsip_multicast = sip_answers(lab, "224.0.1.75", ua_profile_subscribe("000B82000078"));
     eprintln!("pjsip alone answers a ua-profile SUBSCRIBE: unicast {pjsip_unicast:?}, multicast {pjsip_multicast:?}");
     assert!(
         pjsip_unicast.iter().all(|line| !line.starts_with("SIP/2.0 200") && !line.starts_with("SIP/2.0 500")),
@@ -400,7 +460,7 @@ fn asterisk_provisions_20_phones_that_register_with_their_pjsip_accounts_resyncs
     assert!(pjsip_multicast.is_empty(), "pjsip's socket is not in the group without res_gspnp");
     assert!(asterisk.cli("module load res_gspnp.so").contains("Loaded"));
     assert_eq!(
-        sip_answers(&lab, "224.0.1.75", ua_profile_subscribe("000B82000079")),
+        sip_answers(lab, "224.0.1.75", ua_profile_subscribe("000B82000079")),
         Vec::<String>::new(),
         "an unbound phone gets no answer, not pjsip's"
     );
@@ -410,7 +470,7 @@ fn asterisk_provisions_20_phones_that_register_with_their_pjsip_accounts_resyncs
     asterisk.cli("module reload res_gspnp.so");
     // Unload, load and reload while 500 phones boot: Asterisk lives, no thread is left.
     let storm = spawn_simulate(
-        &lab,
+        lab,
         &["--phones", "500", "--mac-base", "000b82100000", "--ramp", "3", "--attempts", "3", "--timeout", "15"],
     );
     std::thread::sleep(Duration::from_millis(700));
@@ -429,7 +489,7 @@ fn asterisk_provisions_20_phones_that_register_with_their_pjsip_accounts_resyncs
     assert_eq!(asterisk.gspnp_threads(), server_threads, "one server's threads after load, as at start");
 
     // Phones are still served after the reloads.
-    let summary = simulate(&lab, &["--phones", "5", "--timeout", "30"]);
+    let summary = simulate(lab, &["--phones", "5", "--timeout", "30"]);
     assert_eq!(count(&summary, "provisioned"), 5, "{summary:#}");
 
     let log = asterisk.log();
@@ -439,4 +499,151 @@ fn asterisk_provisions_20_phones_that_register_with_their_pjsip_accounts_resyncs
         !log.contains("lab-pw-") && !log.contains("new-pw-") && !log.contains(&token),
         "a secret in Asterisk's log"
     );
+}
+
+/// The row of `mac` in `gspnp show phones`, split on white space (MAC, vendor, model,
+/// firmware, address, state, endpoint, last fetch); panics when it is not listed.
+fn phone_row(asterisk: &Asterisk, mac: &str) -> Vec<String> {
+    let listing = asterisk.cli("gspnp show phones");
+    let row = listing.lines().find(|line| line.starts_with(mac));
+    let row = row.unwrap_or_else(|| panic!("{mac} is not in:\n{listing}"));
+    row.split_whitespace().map(str::to_string).collect()
+}
+
+#[test]
+fn a_web_gui_over_ami_sees_phones_boot_and_binds_resyncs_reboots_and_forgets_them() {
+    let Some(pbx) = Pbx::start("asterisk-ami") else { return };
+    let Pbx { asterisk, lab, .. } = &pbx;
+    let mut ami = ami_login(lab, AMI_USER);
+    // gspnp.conf binds 000b82000013 to 1019 and 000b82000014 to 1020; nothing binds
+    // 000b82000015, which keeps asking until the GUI binds it.
+    let (first, second, waiting) = ("000b82000013", "000b82000014", "000b82000015");
+    // They stay 10 s after provisioning: time for every action below, even on a busy machine.
+    let phones = spawn_simulate(
+        lab,
+        &["--phones", "3", "--mac-base", first, "--register", "--stay", "10", "--attempts", "20", "--timeout", "45"],
+    );
+
+    // Each phone's boot is seen as it happens.
+    for (mac, endpoint) in [(first, "1019"), (second, "1020"), (waiting, "")] {
+        let discovered = ami.event(20, "GspnpDiscovered", mac);
+        assert_eq!((discovered.get("Vendor"), discovered.get("Model")), ("Grandstream", "GRP2614"), "{discovered:?}");
+        assert!(discovered.get("Address").starts_with(&format!("{PHONE_IP}:")), "{discovered:?}");
+        assert_eq!(discovered.get("Endpoint"), endpoint, "{discovered:?}");
+    }
+    for mac in [first, second] {
+        let notified = ami.event(20, "GspnpNotified", mac);
+        assert_eq!((notified.get("Outcome"), notified.get("StatusCode")), ("acknowledged", "200"), "{notified:?}");
+        assert!(ami.event(20, "GspnpFetched", mac).get("Address").starts_with(&format!("{PHONE_IP}:")));
+    }
+    let listed = ami.list("GspnpShowPhones", &[], "GspnpPhonesComplete");
+    let state = |mac: &str| {
+        let phone = listed.iter().find(|phone| phone.get("MAC") == mac).unwrap_or_else(|| panic!("{mac}: {listed:#?}"));
+        (phone.get("State").to_string(), phone.get("Endpoint").to_string())
+    };
+    assert_eq!(listed.len(), 3, "{listed:#?}");
+    assert_eq!(state(first), ("fetched".into(), "1019".into()));
+    assert_eq!(state(second), ("fetched".into(), "1020".into()));
+    assert_eq!(state(waiting), ("unbound".into(), "".into()));
+
+    // Mistakes get an Error naming them, and change nothing.
+    for (action, headers, reason) in [
+        ("GspnpBind", vec![("MAC", "not-a-mac"), ("Endpoint", "1005")], "not a MAC address"),
+        ("GspnpBind", vec![("MAC", waiting), ("Endpoint", "4242")], "no pjsip endpoint named '4242'"),
+        ("GspnpResync", vec![("MAC", waiting)], "is not bound to an endpoint"),
+        ("GspnpShowPhone", vec![("MAC", "000b82000099")], "No such phone"),
+    ] {
+        let response = ami.action(action, &headers);
+        assert_eq!(response.get("Response"), "Error", "{action} {headers:?}: {response:?}");
+        assert!(response.get("Message").contains(reason), "{action} {headers:?}: {response:?}");
+    }
+
+    // An account that may only read lists the phones and cannot bind them.
+    let mut viewer = ami_login(lab, AMI_VIEWER);
+    assert_eq!(viewer.list("GspnpShowPhones", &[], "GspnpPhonesComplete").len(), 3);
+    let refused = viewer.action("GspnpBind", &[("MAC", waiting), ("Endpoint", "1005")]);
+    assert_eq!((refused.get("Response"), refused.get("Message")), ("Error", "Permission denied"), "{refused:?}");
+    assert_eq!(phone_row(asterisk, waiting)[5..7], ["unbound", "(unbound)"], "nothing changed");
+
+    // Binding the waiting phone provisions it at once.
+    let bound = ami.action("GspnpBind", &[("MAC", waiting), ("Endpoint", "1005")]);
+    assert_eq!(bound.get("Response"), "Success", "{bound:?}");
+    assert_eq!(ami.event(20, "GspnpNotified", waiting).get("Outcome"), "acknowledged");
+    ami.event(20, "GspnpFetched", waiting);
+    assert_eq!(phone_row(asterisk, waiting)[5..7], ["fetched", "1005"]);
+    let shown = ami.list("GspnpShowPhone", &[("MAC", waiting)], "GspnpPhonesComplete");
+    assert_eq!((shown[0].get("State"), shown[0].get("Endpoint")), ("fetched", "1005"), "{shown:#?}");
+
+    // A resync: the phone accepts the check-sync (after its challenge) and fetches again.
+    ami.skip_backlog();
+    let resync = ami.action("GspnpResync", &[("MAC", first)]);
+    assert_eq!(resync.get("Response"), "Success", "{resync:?}");
+    let result = ami.event(20, "GspnpResyncResult", first);
+    assert_eq!(
+        (result.get("Kind"), result.get("Outcome"), result.get("StatusCode")),
+        ("resync", "accepted", "200"),
+        "{result:?}"
+    );
+    assert!(result.get("Address").starts_with(&format!("{PHONE_IP}:")), "{result:?}");
+    ami.event(20, "GspnpFetched", first);
+    assert_eq!(phone_row(asterisk, first)[5..7], ["fetched", "1019"], "the fetch came last");
+
+    // A reboot: the phone accepts it, boots again (SUBSCRIBE, NOTIFY) and fetches its file.
+    ami.skip_backlog();
+    let reboot = ami.action("GspnpResync", &[("MAC", second), ("Reboot", "yes")]);
+    assert_eq!(reboot.get("Response"), "Success", "{reboot:?}");
+    let result = ami.event(20, "GspnpResyncResult", second);
+    assert_eq!((result.get("Kind"), result.get("Outcome")), ("reboot", "accepted"), "{result:?}");
+    assert_eq!(ami.event(20, "GspnpNotified", second).get("Outcome"), "acknowledged", "booted again");
+    ami.event(20, "GspnpFetched", second);
+    assert_eq!(phone_row(asterisk, second)[5..7], ["fetched", "1020"]);
+    // The CLI's `reboot` does the same, and the GUI sees it.
+    ami.skip_backlog();
+    let reboot = asterisk.cli(&format!("gspnp resync {first} reboot"));
+    assert!(reboot.contains("Resync sent"), "{reboot}");
+    assert_eq!(ami.event(20, "GspnpResyncResult", first).get("Kind"), "reboot");
+    ami.event(20, "GspnpNotified", first);
+    ami.event(20, "GspnpFetched", first);
+
+    // Unbind, then forget: the CLI's listing follows.
+    assert_eq!(ami.action("GspnpUnbind", &[("MAC", waiting)]).get("Response"), "Success");
+    assert_eq!(phone_row(asterisk, waiting)[6], "(unbound)");
+    assert!(asterisk.cli("gspnp show phone 000b82000015").contains("(unbound at run time)"));
+    assert_eq!(ami.action("GspnpForget", &[("MAC", waiting)]).get("Response"), "Success");
+    assert!(asterisk.cli("gspnp show phone 000b82000015").contains("No phone"));
+    let forget_again = ami.action("GspnpForget", &[("MAC", waiting)]);
+    assert!(forget_again.get("Message").contains("is not listed"), "{forget_again:?}");
+    let listed = ami.list("GspnpShowPhones", &[], "GspnpPhonesComplete");
+    let macs: Vec<&str> = listed.iter().map(|phone| phone.get("MAC")).collect();
+    assert_eq!(macs.len(), 2, "{listed:#?}");
+    assert!(macs.contains(&first) && macs.contains(&second), "{listed:#?}");
+
+    // The actions follow the module through a reload, go with it and come back with it.
+    asterisk.cli("module reload res_gspnp.so");
+    assert_eq!(ami.list("GspnpShowPhones", &[], "GspnpPhonesComplete").len(), 2, "after a reload");
+    assert!(asterisk.cli("module unload res_gspnp.so").contains("Unloaded"));
+    let gone = ami.action("GspnpShowPhones", &[]);
+    assert_eq!(gone.get("Response"), "Error", "no action without the module: {gone:?}");
+    assert!(asterisk.cli("module load res_gspnp.so").contains("Loaded"));
+    // A loaded module starts a new gspnp, which has heard no phone yet (see README).
+    let back = ami.list("GspnpShowPhones", &[], "GspnpPhonesComplete");
+    assert!(back.is_empty(), "{back:#?}");
+
+    // What the phones saw: three provisioned, one check-sync done and two reboots.
+    let summary = summary_of(phones);
+    assert_eq!((count(&summary, "provisioned"), count(&summary, "registered")), (3, 3), "{summary:#}");
+    let resyncs = &summary["resyncs"];
+    assert_eq!(
+        (count(resyncs, "done"), count(resyncs, "refused"), count(resyncs, "reboots"), count(resyncs, "refetched")),
+        (3, 0, 2, 1),
+        "{summary:#}"
+    );
+
+    // No password, token or URL ever went out over AMI.
+    let token = asterisk.cli("database get gspnp/token 000b82000013");
+    let token = token.split_whitespace().nth(1).expect("a token in astdb").to_string();
+    for message in ami.transcript() {
+        let text = format!("{message:?}");
+        assert!(!text.contains("lab-pw-") && !text.contains(&token) && !text.contains("/gspnp/"), "{text}");
+    }
 }

@@ -143,7 +143,10 @@ int gspnp_ast_phones_init(void);
 void gspnp_ast_phones_destroy(void);
 /* Records a SUBSCRIBE's phone; returns 1 when it was not listed. */
 int gspnp_ast_phone_seen(const gspnp_device *device);
-/* Sets a listed phone's state ("notified", "fetched", ...); unknown MACs are ignored. */
+/*
+ * Sets a listed phone's state ("notified", "fetched", ...); unknown MACs are ignored. A
+ * "notified" or "resync accepted" that comes after the fetch it led to keeps "fetched".
+ */
 void gspnp_ast_phone_set_state(const char *mac, const char *state);
 /* Records a fetch of the phone's file from `address`. */
 void gspnp_ast_phone_fetched(const char *mac, const char *address);

@@ -103,14 +103,23 @@ int gspnp_ast_phone_seen(const gspnp_device *device)
 	return is_new;
 }
 
+/*
+ * Whether `state` says a NOTIFY that makes the phone fetch its file was accepted: the phone
+ * fetches as soon as it has answered, so the fetch can be served before gspnp's result
+ * reaches us, and "fetched" is then the newer news.
+ */
+static int precedes_fetch(const char *state)
+{
+	return !strcmp(state, "notified") || !strcmp(state, "resync accepted");
+}
+
 void gspnp_ast_phone_set_state(const char *mac, const char *state)
 {
 	struct gspnp_ast_phone *phone;
 
 	ao2_lock(phones);
 	if ((phone = ao2_find(phones, mac, OBJ_SEARCH_KEY | OBJ_NOLOCK))) {
-		/* The fetch can be served before the NOTIFY's result reaches us: keep "fetched". */
-		if (strcmp(state, "notified") || strcmp(phone->state, "fetched")) {
+		if (!precedes_fetch(state) || strcmp(phone->state, "fetched")) {
 			ast_copy_string(phone->state, state, sizeof(phone->state));
 		}
 		ao2_ref(phone, -1);

@@ -155,11 +155,20 @@ static int bound_endpoint(const char *mac, char *endpoint, char *error, size_t e
 	return 0;
 }
 
+/* The listed phone's state into `out` ("" when it is not listed). */
+static void before_state(const char *mac, char *out, size_t out_len)
+{
+	struct gspnp_ast_phone phone;
+
+	ast_copy_string(out, gspnp_ast_phone_get(mac, &phone) ? "" : phone.state, out_len);
+}
+
 int gspnp_ast_cmd_resync(const char *text, int reboot, char *error, size_t error_len)
 {
 	char mac[GSPNP_MAC_SIZE];
 	char endpoint[GSPNP_NAME_SIZE];
 	char contact[64];
+	char previous[sizeof(((struct gspnp_ast_phone *) 0)->state)];
 	struct gspnp_ast_credentials credentials;
 	const gspnp_server *server;
 	gspnp_status status;
@@ -180,11 +189,17 @@ int gspnp_ast_cmd_resync(const char *text, int reboot, char *error, size_t error
 		snprintf(error, error_len, "res_gspnp is not running");
 		return -1;
 	}
+	/* Before the NOTIFY leaves: the phone's answer and fetch may come before the call returns. */
+	before_state(mac, previous, sizeof(previous));
+	gspnp_ast_phone_set_state(mac, reboot ? "reboot sent" : "resync sent");
 	status = gspnp_server_resync(server, mac, strlen(mac), reboot ? GSPNP_RESYNC_REBOOT : GSPNP_RESYNC_CHECK_SYNC,
 		1, credentials.user, strlen(credentials.user), credentials.password, strlen(credentials.password),
 		contact, strlen(contact));
 	gspnp_ast_server_release();
 	explicit_bzero(&credentials, sizeof(credentials));
+	if (status && previous[0]) {
+		gspnp_ast_phone_set_state(mac, previous);
+	}
 	if (status == GSPNP_STATUS_NOT_FOUND) {
 		snprintf(error, error_len, "gspnp has not heard phone %s since res_gspnp was loaded; it is "
 			"re-provisioned with the new file at its next boot", mac);
@@ -194,7 +209,6 @@ int gspnp_ast_cmd_resync(const char *text, int reboot, char *error, size_t error
 		gspnp_ast_library_error("resync", status, error, error_len);
 		return -1;
 	}
-	gspnp_ast_phone_set_state(mac, reboot ? "reboot sent" : "resync sent");
 	return 0;
 }
 
