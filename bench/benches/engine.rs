@@ -53,18 +53,8 @@ fn bench_handshakes(
     let mut n = 0usize;
     group.bench_function(name, |b| {
         b.iter(|| {
-            let phone = SocketAddrV4::new(Ipv4Addr::from(0x0a00_0000 + n as u32), 5080);
             let now = t0 + Duration::from_micros(n as u64);
-            engine.handle_datagram(now, phone, LOCAL, black_box(&subscribes[n % subscribes.len()]));
-            let _answer = engine.poll_transmit().expect("an answer");
-            let notify = engine.poll_transmit().expect("a NOTIFY");
-            engine.handle_datagram(now, phone, LOCAL, &gspnp_bench::ok_to(&notify.payload));
-            // The pending NOTIFYs' retransmission timers fire as time goes on.
-            engine.handle_timeout(now);
-            while let Some(transmit) = engine.poll_transmit() {
-                engine.recycle(transmit.payload);
-            }
-            while engine.poll_event().is_some() {}
+            gspnp_bench::handshake(engine, n as u32, now, black_box(&subscribes[n % subscribes.len()]));
             n += 1;
         })
     });

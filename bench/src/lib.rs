@@ -28,6 +28,22 @@ pub fn serving_engine(config: EngineConfig) -> Engine {
     engine
 }
 
+/// One full handshake of phone `n` at `now`: `subscribe` in, the answer and the NOTIFY
+/// out, the phone's 200 in, due timers fired, everything else drained.
+pub fn handshake(engine: &mut Engine, n: u32, now: Instant, subscribe: &[u8]) {
+    let phone = SocketAddrV4::new(Ipv4Addr::from(0x0a00_0000 + n), 5080);
+    engine.handle_datagram(now, phone, LOCAL, subscribe);
+    let _answer = engine.poll_transmit().expect("an answer");
+    let notify = engine.poll_transmit().expect("a NOTIFY");
+    engine.handle_datagram(now, phone, LOCAL, &ok_to(&notify.payload));
+    // The pending NOTIFYs' retransmission timers fire as time goes on.
+    engine.handle_timeout(now);
+    while let Some(transmit) = engine.poll_transmit() {
+        engine.recycle(transmit.payload);
+    }
+    while engine.poll_event().is_some() {}
+}
+
 /// The GRP2614 SUBSCRIBE of Grandstream's guide, for phone number `n` (CRLF).
 pub fn subscribe(n: u32) -> Vec<u8> {
     let mac = format!("000B82{:06X}", n & 0xff_ffff);
