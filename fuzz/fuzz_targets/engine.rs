@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use gspnp::engine::{Assignment, Engine, EngineConfig, Event, NotifyTimers, ProfileAssignment, RateLimit, Selector};
 use gspnp::provision::{Account, Format, Profile};
-use gspnp::sip::{self, HeaderName, Method};
+use gspnp::sip::{self, HeaderName, Method, NameAddr};
 use gspnp::Mac;
 use libfuzzer_sys::fuzz_target;
 
@@ -60,6 +60,13 @@ struct Run {
     last_notify: HashMap<SocketAddrV4, Vec<u8>>,
 }
 
+/// The tag of From or To as the phone wrote it: we echo the phone's own URI, which may
+/// have no host (snom), so it is read as leniently as the engine read it.
+fn tag_of(message: &sip::Message<'_>, name: HeaderName<'_>) -> Option<String> {
+    let value = message.first_value(name)?;
+    NameAddr::parse_hostless(value).ok()?.tag().map(|tag| tag.into_owned())
+}
+
 impl Run {
     fn check_output(&mut self) {
         while let Some(transmit) = self.engine.poll_transmit() {
@@ -76,13 +83,13 @@ impl Run {
                     );
                     assert_eq!(message.content_length(), Some(message.body.len()));
                     assert!(message.event().is_some_and(|e| e.is_package("ua-profile")));
-                    assert!(message.call_id().is_some() && message.from().and_then(|f| f.tag()).is_some());
+                    assert!(message.call_id().is_some() && tag_of(&message, HeaderName::From).is_some());
                     self.last_notify.insert(transmit.destination, transmit.payload);
                 }
                 Some(other) => panic!("sent a {other} request"),
                 None => {
                     assert!(matches!(message.status_code(), Some(200 | 202)));
-                    assert!(message.to().and_then(|to| to.tag()).is_some());
+                    assert!(tag_of(&message, HeaderName::To).is_some());
                     assert!(message.vias().next().is_some_and(|via| via.is_ok()));
                     assert!(message.body.is_empty());
                 }
