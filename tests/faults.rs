@@ -42,7 +42,7 @@ use gspnp::Mac;
 use random::Random;
 
 mod phones;
-use phones::{answer_to, subscribe_text};
+use phones::{answer_to, eventually, subscribe_text};
 
 /// Every test here runs alone: several count threads or load the machine.
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -113,18 +113,6 @@ fn loopback(engine: EngineConfig) -> ServerConfig {
 
 fn fast_timers() -> NotifyTimers {
     NotifyTimers { t1: Duration::from_millis(20), t2: Duration::from_millis(160), timeout: Duration::from_secs(4) }
-}
-
-/// Waits until `condition` holds, up to `within`.
-fn eventually(within: Duration, mut condition: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + within;
-    while Instant::now() < deadline {
-        if condition() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    condition()
 }
 
 /// The threads of this process that gspnp started (named `gspnp-*`), from

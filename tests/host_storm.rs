@@ -26,7 +26,7 @@ use gspnp::runtime::{Decision, DroppedKind, Host, Server, ServerConfig};
 use gspnp::sip::{self, HeaderName, Method};
 
 mod phones;
-use phones::{answer_to, subscribe_text};
+use phones::{answer_to, eventually, subscribe_text};
 
 /// The storms load both cores: one at a time.
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -205,18 +205,6 @@ fn socket_storm(server: SocketAddrV4) -> Crowd {
         all.notified.extend(crowd.notified);
         all
     })
-}
-
-/// Waits until `condition` holds, up to `within`.
-fn eventually(within: Duration, mut condition: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + within;
-    while Instant::now() < deadline {
-        if condition() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    condition()
 }
 
 /// Runs a socket-mode storm against a host taking `delay` per callback, with

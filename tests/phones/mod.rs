@@ -1,6 +1,8 @@
-//! What a simulated GRP26xx sends, shared by the integration tests.
+//! What a simulated GRP26xx sends, and waiting for what it causes, shared by the
+//! integration tests.
 
 use std::net::SocketAddrV4;
+use std::time::{Duration, Instant};
 
 use gspnp::sip::{self, HeaderName};
 
@@ -33,4 +35,16 @@ pub fn answer_to(notify: &[u8], code: u16) -> Vec<u8> {
     }
     text += "Content-Length: 0\r\n\r\n";
     text.into_bytes()
+}
+
+/// Waits until `condition` holds, up to `within` (polled every 10 ms); whether it did.
+pub fn eventually(within: Duration, mut condition: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + within;
+    while Instant::now() < deadline {
+        if condition() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    condition()
 }
